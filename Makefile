@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kthelper: the one entry point.  The kernel's build system does the real
+# work (it reads ./Kbuild); this file only picks the kernel and delegates.
+#
+#   make [KERNELRELEASE=6.1.0-56-amd64 | KDIR=/path/to/build]
+#   make check        all tests (boots real kernels in QEMU)
+#   make demo         boot a kernel with kthelper and show it at work
+
+# Newest installed Debian kernel headers (the build machine's own running
+# kernel usually has none).
+KERNELRELEASE ?= $(shell ls -d /lib/modules/*-amd64/build 2>/dev/null | \
+		   grep -v -e -rt- -e -cloud- | \
+		   sed 's|/lib/modules/||; s|/build||' | sort -V | tail -n 1)
+KDIR ?= /lib/modules/$(KERNELRELEASE)/build
+
+.PHONY: all modules clean check demo setup
+
+all: modules
+
+modules:
+	@test -d "$(KDIR)" || { echo "kthelper: no kernel headers at $(KDIR); run scripts/kth-setup or set KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf build
+
+setup:
+	scripts/kth-setup
+
+check: setup
+	$(MAKE) modules W=1
+	tests/run --kver $(KERNELRELEASE)
+
+demo: setup
+	$(MAKE) modules
+	tests/run --kver $(KERNELRELEASE) --demo

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * core.c - the kthelper module: the "kthelper" kset and creating and
+ * destroying helper threads.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kobject.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include "kth_internal.h"
+
+struct kset *kth_kset;
+
+static void kth_release(struct kobject *kobj)
+{
+	struct kth_thread *t = container_of(kobj, struct kth_thread, kobj);
+
+	kfree(t->batch);
+	kth_queue_free(&t->queue);
+	kfree(t);
+}
+
+static const struct kobj_type kth_ktype = {
+	.release = kth_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = kth_groups,
+};
+
+static int kth_config_check(const struct kth_config *cfg)
+{
+	size_t len = cfg->name ? strlen(cfg->name) : 0;
+
+	if (!len || len > KTH_NAME_MAX ||
+	    strspn(cfg->name, "abcdefghijklmnopqrstuvwxyz0123456789_") != len) {
+		pr_err("thread name must be 1-%d characters of [a-z0-9_]\n",
+		       KTH_NAME_MAX);
+		return -EINVAL;
+	}
+	if (!cfg->ops) {
+		pr_err("%s: ops are required\n", cfg->name);
+		return -EINVAL;
+	}
+	if (!cfg->event_size || cfg->event_size > KTH_EVENT_SIZE_MAX) {
+		pr_err("%s: event_size %zu out of range 1..%d\n", cfg->name,
+		       cfg->event_size, KTH_EVENT_SIZE_MAX);
+		return -EINVAL;
+	}
+	if (!cfg->queue_len || cfg->queue_len > KTH_QUEUE_LEN_MAX) {
+		pr_err("%s: queue_len %u out of range 1..%d\n", cfg->name,
+		       cfg->queue_len, KTH_QUEUE_LEN_MAX);
+		return -EINVAL;
+	}
+	if (cfg->overflow != KTH_DROP_NEWEST &&
+	    cfg->overflow != KTH_DROP_OLDEST) {
+		pr_err("%s: overflow must be KTH_DROP_NEWEST or KTH_DROP_OLDEST\n",
+		       cfg->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * kth_create() - create a helper thread, stopped
+ * @cfg: configuration; copied, it need not outlive the call
+ *
+ * Allocates the queue and every buffer the thread will need, and creates
+ * /sys/kernel/kthelper/<name>/.  Start the thread with kth_start().
+ * Invalid configuration is refused with one kernel-log line saying what
+ * is allowed.
+ *
+ * Context: Process context; sleeps.
+ * Return: the thread, or ERR_PTR(-EINVAL) for a bad @cfg (including a bad
+ * helper path), ERR_PTR(-EEXIST) if the name is taken, ERR_PTR(-ENOMEM).
+ */
+struct kth_thread *kth_create(const struct kth_config *cfg)
+{
+	struct kth_thread *t;
+	int ret;
+
+	ret = kth_config_check(cfg);
+	if (ret)
+		return ERR_PTR(ret);
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return ERR_PTR(-ENOMEM);
+	strscpy(t->name, cfg->name, sizeof(t->name));
+	t->ops = cfg->ops;
+	t->priv = cfg->priv;
+	t->event_size = cfg->event_size;
+	t->flags = cfg->flags;
+	t->uevent = cfg->flags & KTH_UEVENT;
+	mutex_init(&t->lifecycle_lock);
+	mutex_init(&t->config_lock);
+	init_completion(&t->ready);
+	kth_rate_init(t, cfg->helper_burst, cfg->helper_rate);
+	kobject_init(&t->kobj, &kth_ktype);	/* from here kobject_put frees */
+
+	ret = kth_set_helper(t, cfg->helper);
+	if (ret)
+		goto out_put;
+	ret = kth_queue_init(&t->queue, cfg->queue_len, cfg->event_size,
+			     cfg->overflow);
+	if (ret)
+		goto out_put;
+	t->batch = kcalloc(KTH_BATCH, t->queue.slot_size, GFP_KERNEL);
+	if (!t->batch) {
+		ret = -ENOMEM;
+		goto out_put;
+	}
+	t->kobj.kset = kth_kset;
+	ret = kobject_add(&t->kobj, NULL, "%s", t->name);
+	if (ret) {
+		pr_err("%s: cannot create sysfs directory: %d\n", t->name, ret);
+		goto out_put;
+	}
+	return t;
+
+out_put:
+	kobject_put(&t->kobj);
+	return ERR_PTR(ret);
+}
+KTH_EXPORT(kth_create);
+
+/**
+ * kth_destroy() - stop a helper thread and free everything it owns
+ * @t: the thread, or NULL or an error pointer (then nothing happens)
+ *
+ * Removes the sysfs directory first (waiting for sysfs writes in
+ * progress), then stops the thread as kth_stop() does, then frees.
+ *
+ * Context: Process context; sleeps.  Not from @t's own hooks.
+ */
+void kth_destroy(struct kth_thread *t)
+{
+	if (IS_ERR_OR_NULL(t))
+		return;
+	kobject_del(&t->kobj);
+	kth_stop(t);
+	kobject_put(&t->kobj);
+}
+KTH_EXPORT(kth_destroy);
+
+/**
+ * kth_get_stats() - read the thread's counters at one instant
+ * @t: the thread
+ * @stats: filled in; posted, handled, dropped and depth are consistent
+ *	with one another
+ *
+ * Context: Any context; never sleeps.
+ */
+void kth_get_stats(struct kth_thread *t, struct kth_stats *stats)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&t->queue.lock, flags);
+	stats->posted = t->queue.posted;
+	stats->handled = t->queue.handled;
+	stats->dropped = t->queue.dropped;
+	stats->depth = t->queue.depth;
+	stats->wakeups = t->queue.wakeups;
+	raw_spin_unlock_irqrestore(&t->queue.lock, flags);
+	stats->helper_runs = READ_ONCE(t->helper_runs);
+	stats->helper_failures = READ_ONCE(t->helper_failures);
+	stats->helper_suppressed = READ_ONCE(t->helper_suppressed);
+	stats->uevents = READ_ONCE(t->uevents);
+}
+KTH_EXPORT(kth_get_stats);
+
+void kth_log_stats(struct kth_thread *t, const char *why)
+{
+	struct kth_stats s;
+
+	kth_get_stats(t, &s);
+	pr_info("%s: %s: state=%s posted=%llu handled=%llu dropped=%llu depth=%u wakeups=%llu helper_runs=%llu helper_failures=%llu helper_suppressed=%llu uevents=%llu\n",
+		t->name, why, kth_state_name(kth_get_state(t)), s.posted, s.handled,
+		s.dropped, s.depth, s.wakeups, s.helper_runs,
+		s.helper_failures, s.helper_suppressed, s.uevents);
+}
+
+/**
+ * kth_priv() - the driver data given in &struct kth_config.priv
+ * @t: the thread
+ *
+ * Context: Any context.
+ * Return: the pointer.
+ */
+void *kth_priv(const struct kth_thread *t)
+{
+	return t->priv;
+}
+KTH_EXPORT(kth_priv);
+
+/**
+ * kth_name() - the thread's name
+ * @t: the thread
+ *
+ * Context: Any context.
+ * Return: the name, valid until kth_destroy().
+ */
+const char *kth_name(const struct kth_thread *t)
+{
+	return t->name;
+}
+KTH_EXPORT(kth_name);
+
+static int __init kth_init(void)
+{
+	kth_kset = kset_create_and_add("kthelper", NULL, kernel_kobj);
+	if (!kth_kset)
+		return -ENOMEM;
+	return 0;
+}
+
+static void __exit kth_exit(void)
+{
+	kset_unregister(kth_kset);
+}
+
+module_init(kth_init);
+module_exit(kth_exit);
+MODULE_DESCRIPTION("kthelper: kernel helper threads made easy and correct");
+MODULE_AUTHOR("The kthelper developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(KTH_VERSION);

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kthelper - kernel helper threads made easy and correct.
+ *
+ * A helper thread sleeps until some part of the kernel posts an event
+ * (from any context, hard IRQ included), then runs the driver's handler in
+ * process context, where it may log, run a user-mode helper or emit a
+ * uevent.  The framework owns the thread's lifecycle, the bounded event
+ * queue and its accounting, signals, sysfs and the notification sinks.
+ *
+ * See Documentation/api.rst for the full guide.
+ */
+#ifndef _KTHELPER_H
+#define _KTHELPER_H
+
+#include <linux/compiler.h>
+#include <linux/types.h>
+#include <kth_compat.h>
+
+struct kth_thread;
+struct kth_env;
+
+/* Longest thread name: a task name holds 15 characters. */
+#define KTH_NAME_MAX		15
+/* Longest helper path, terminating NUL included. */
+#define KTH_HELPER_MAX		256
+/* Largest event payload and queue a thread may ask for. */
+#define KTH_EVENT_SIZE_MAX	4096
+#define KTH_QUEUE_LEN_MAX	65536
+/* Longest sanitised string put into a notification environment. */
+#define KTH_UNTRUSTED_MAX	128
+
+/**
+ * enum kth_overflow - what kth_post() does when the queue is full
+ * @KTH_DROP_NEWEST: the event being posted is dropped.
+ * @KTH_DROP_OLDEST: the oldest queued event is dropped to make room.
+ *
+ * Either way the drop is counted, so that at any quiet moment
+ * posted == handled + dropped + depth.
+ */
+enum kth_overflow {
+	KTH_DROP_NEWEST,
+	KTH_DROP_OLDEST,
+};
+
+/**
+ * enum kth_state - lifecycle state of a helper thread
+ * @KTH_STOPPED: no thread runs; posts are rejected and counted as dropped.
+ * @KTH_RUNNING: the thread handles events as they come.
+ * @KTH_PAUSED: the thread sleeps; posts queue up to the bound.
+ */
+enum kth_state {
+	KTH_STOPPED,
+	KTH_RUNNING,
+	KTH_PAUSED,
+};
+
+/* Flags for &struct kth_config.flags. */
+/* Root may signal the thread: TERM, KILL, HUP, STOP, CONT, USR1. */
+#define KTH_SIGNALS	(1U << 0)
+/* Every notification is also sent as a KOBJ_CHANGE uevent. */
+#define KTH_UEVENT	(1U << 1)
+
+/**
+ * struct kth_event - one event as the handler sees it
+ * @seq: sequence number, 1 for the first kth_post() on this thread; every
+ *	post takes one, dropped or not, so a gap shows a drop.
+ * @timestamp_ns: CLOCK_MONOTONIC time of the post, in nanoseconds.
+ * @len: number of payload bytes the poster supplied.
+ * @data: the payload, copied at post time, aligned for any type.
+ */
+struct kth_event {
+	u64 seq;
+	u64 timestamp_ns;
+	u32 len;
+	u8 data[] __aligned(8);
+};
+
+/**
+ * struct kth_ops - a driver's hooks; every one of them is optional
+ * @setup: runs first in the new thread; a non-zero return makes
+ *	kth_start() fail with that error.  Process context, may sleep.
+ * @handle: runs once per event, in post order.  Process context, may
+ *	sleep; must not call kth_stop() or kth_destroy() on its own thread.
+ * @teardown: runs last in the thread when it stops for any reason after
+ *	a successful @setup.  Process context, may sleep.
+ * @reload: runs in the thread when root sends it SIGHUP, between events:
+ *	re-read parameters here.  Process context, may sleep.
+ */
+struct kth_ops {
+	int (*setup)(struct kth_thread *t);
+	void (*handle)(struct kth_thread *t, const struct kth_event *ev);
+	void (*teardown)(struct kth_thread *t);
+	void (*reload)(struct kth_thread *t);
+};
+
+/**
+ * struct kth_config - how to create a helper thread
+ * @name: thread name, shown by ps and used as the sysfs directory; 1 to
+ *	%KTH_NAME_MAX characters out of [a-z0-9_].
+ * @ops: the driver's hooks.
+ * @priv: driver data, returned by kth_priv().
+ * @event_size: largest payload kth_post() accepts, 1..%KTH_EVENT_SIZE_MAX.
+ * @queue_len: number of events the queue holds, 1..%KTH_QUEUE_LEN_MAX.
+ * @overflow: what to drop when the queue is full.
+ * @flags: %KTH_SIGNALS, %KTH_UEVENT.
+ * @helper: absolute path of the user-mode helper, or NULL or "" for none.
+ * @helper_burst: helper runs allowed back to back (0 means 10).
+ * @helper_rate: helper runs allowed per second after the burst (0 means 5).
+ */
+struct kth_config {
+	const char *name;
+	const struct kth_ops *ops;
+	void *priv;
+	size_t event_size;
+	unsigned int queue_len;
+	enum kth_overflow overflow;
+	unsigned int flags;
+	const char *helper;
+	unsigned int helper_burst;
+	unsigned int helper_rate;
+};
+
+/**
+ * struct kth_stats - a consistent snapshot of a thread's counters
+ * @posted: kth_post() calls, accepted or not.
+ * @handled: events whose handler has returned.
+ * @dropped: events rejected, evicted or discarded at stop.
+ * @depth: events waiting in the queue.
+ * @wakeups: times a post woke the sleeping thread.
+ * @helper_runs: user-mode helpers started.
+ * @helper_failures: helpers that could not be started.
+ * @helper_suppressed: helper runs skipped by the rate limit.
+ * @uevents: uevents sent.
+ */
+struct kth_stats {
+	u64 posted;
+	u64 handled;
+	u64 dropped;
+	u32 depth;
+	u64 wakeups;
+	u64 helper_runs;
+	u64 helper_failures;
+	u64 helper_suppressed;
+	u64 uevents;
+};
+
+struct kth_thread *kth_create(const struct kth_config *cfg);
+void kth_destroy(struct kth_thread *t);
+int kth_start(struct kth_thread *t);
+void kth_stop(struct kth_thread *t);
+int kth_pause(struct kth_thread *t);
+int kth_resume(struct kth_thread *t);
+
+int kth_post(struct kth_thread *t, const void *data, size_t len);
+
+enum kth_state kth_get_state(struct kth_thread *t);
+void kth_get_stats(struct kth_thread *t, struct kth_stats *stats);
+void *kth_priv(const struct kth_thread *t);
+const char *kth_name(const struct kth_thread *t);
+int kth_set_helper(struct kth_thread *t, const char *path);
+void kth_set_uevent(struct kth_thread *t, bool on);
+
+struct kth_env *kth_env_begin(struct kth_thread *t,
+			      const struct kth_event *ev, const char *event);
+__printf(2, 3) int kth_env_add(struct kth_env *env, const char *fmt, ...);
+int kth_env_add_untrusted(struct kth_env *env, const char *key,
+			  const char *value, size_t len);
+int kth_notify(struct kth_thread *t, struct kth_env *env);
+
+size_t kth_sanitize(char *dst, size_t size, const char *src, size_t len);
+
+#endif /* _KTHELPER_H */

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kth_internal.h - the framework's private data, shared by its files.
+ */
+#ifndef _KTH_INTERNAL_H
+#define _KTH_INTERNAL_H
+
+#include <linux/completion.h>
+#include <linux/kobject.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <kthelper.h>
+#include <kth_compat.h>
+
+/* Events the thread takes off the queue in one go. */
+#define KTH_BATCH		16
+/* Slots of a notification environment and the bytes behind them. */
+#define KTH_ENV_SLOTS		48
+#define KTH_ENV_BYTES		1536
+
+/*
+ * Internal lifecycle states.  STARTING and DRAINING read as running and
+ * STOPPING as stopped through kth_get_state() and sysfs.
+ */
+enum kth_phase {
+	KTH_PHASE_STOPPED,
+	KTH_PHASE_STARTING,
+	KTH_PHASE_RUNNING,
+	KTH_PHASE_PAUSED,
+	KTH_PHASE_DRAINING,	/* SIGTERM: no new posts, handle what is queued */
+	KTH_PHASE_STOPPING,	/* kth_stop() waits for the thread */
+};
+
+/**
+ * struct kth_queue - bounded multi-producer, single-consumer event ring
+ * @lock: raw, so posting is safe from hard IRQ and on PREEMPT_RT.
+ * @slots: @len slots of @slot_size bytes, each a &struct kth_event.
+ * @head: index of the next slot to fill; the oldest is @head - @depth.
+ * @waiting: the consumer is going to sleep and needs a wakeup.
+ */
+struct kth_queue {
+	raw_spinlock_t lock;
+	void *slots;
+	size_t slot_size;
+	u32 len;
+	u32 head;
+	u32 depth;
+	bool waiting;
+	enum kth_overflow overflow;
+	u64 posted;
+	u64 handled;
+	u64 dropped;
+	u64 wakeups;
+};
+
+/**
+ * struct kth_env - a notification environment under construction
+ * @envp: envp[0] is "ACTION=<event>" for the helper only; the uevent gets
+ *	&envp[1], because the kernel sets a uevent's ACTION itself.
+ * @argv: {helper, event, NULL} for the user-mode helper.
+ * @error: first error of kth_env_add*(); kth_notify() returns it.
+ */
+struct kth_env {
+	char *envp[KTH_ENV_SLOTS + 1];
+	unsigned int count;
+	char buf[KTH_ENV_BYTES];
+	size_t used;
+	int error;
+	char event[32];
+	char helper[KTH_HELPER_MAX];
+	char *argv[3];
+};
+
+/**
+ * struct kth_thread - one helper thread and everything it owns
+ * @kobj: /sys/kernel/kthelper/<name>; its release frees the thread.
+ * @lifecycle_lock: serialises start, stop, pause and resume callers.
+ * @task: the thread, with a reference of our own so that kthread_stop()
+ *	is safe after the thread exited by a signal.  Written under both
+ *	@lifecycle_lock and @queue.lock.
+ * @phase: lifecycle state; written under @queue.lock.
+ * @ready: completed by the thread once its setup hook has run.
+ * @config_lock: protects @helper.
+ */
+struct kth_thread {
+	struct kobject kobj;
+	char name[KTH_NAME_MAX + 1];
+	const struct kth_ops *ops;
+	void *priv;
+	size_t event_size;
+	unsigned int flags;
+
+	struct mutex lifecycle_lock;
+	struct task_struct *task;
+	enum kth_phase phase;
+	struct completion ready;
+	int setup_result;
+
+	struct kth_queue queue;
+	void *batch;
+
+	struct mutex config_lock;
+	char helper[KTH_HELPER_MAX];
+	bool uevent;
+
+	/* helper rate limit: a token bucket kept in nanoseconds of credit */
+	u64 rate_credit_ns;
+	u64 rate_cost_ns;
+	u64 rate_capacity_ns;
+	u64 rate_last_ns;
+
+	/* written by the thread only, read by sysfs */
+	u64 helper_runs;
+	u64 helper_failures;
+	u64 helper_suppressed;
+	u64 uevents;
+
+	struct kth_env env;
+};
+
+/* core.c */
+extern struct kset *kth_kset;
+
+/* queue.c */
+int kth_queue_init(struct kth_queue *q, unsigned int len, size_t event_size,
+		   enum kth_overflow overflow);
+void kth_queue_free(struct kth_queue *q);
+void kth_queue_discard(struct kth_queue *q);
+int kth_queue_next(struct kth_thread *t, unsigned int handled,
+		   unsigned int undone);
+void kth_queue_close(struct kth_thread *t, unsigned int handled,
+		     unsigned int undone);
+const struct kth_event *kth_batch_event(struct kth_thread *t, unsigned int i);
+
+/* lifecycle.c */
+int kth_thread_fn(void *data);
+enum kth_state kth_phase_to_state(enum kth_phase phase);
+const char *kth_state_name(enum kth_state state);
+bool kth_change_phase(struct kth_thread *t, enum kth_phase from,
+		      enum kth_phase to);
+
+/* core.c */
+void kth_log_stats(struct kth_thread *t, const char *why);
+
+/* notify.c */
+void kth_rate_init(struct kth_thread *t, unsigned int burst,
+		   unsigned int rate);
+int kth_helper_validate(const char *path, size_t len);
+
+/* sysfs.c */
+extern const struct attribute_group *kth_groups[];
+
+/* signals.c */
+void kth_allow_signals(void);
+bool kth_take_signals(struct kth_thread *t);
+
+#endif /* _KTH_INTERNAL_H */

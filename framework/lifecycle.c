@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lifecycle.c - the helper thread itself: start with a ready handshake,
+ * the main loop, stop, pause and resume.
+ *
+ * Traps this file exists to get right once:
+ *  - kth_stop() after the thread already exited (SIGKILL, SIGTERM): we
+ *    hold our own task reference from creation to reaping, so
+ *    kthread_stop() finds the task and returns at once.
+ *  - since 6.1 kthread_stop() makes signal_pending() true for good: the
+ *    loop tests kthread_should_stop() before it looks at signals, so it
+ *    never spins on a "signal" it cannot dequeue.
+ *  - a paused thread sleeps in TASK_INTERRUPTIBLE, never TASK_STOPPED, so
+ *    kthread_stop()'s wake_up_process() and the freezer both reach it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/freezer.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include "kth_internal.h"
+
+enum kth_state kth_phase_to_state(enum kth_phase phase)
+{
+	switch (phase) {
+	case KTH_PHASE_STARTING:
+	case KTH_PHASE_RUNNING:
+	case KTH_PHASE_DRAINING:
+		return KTH_RUNNING;
+	case KTH_PHASE_PAUSED:
+		return KTH_PAUSED;
+	default:
+		return KTH_STOPPED;
+	}
+}
+
+const char *kth_state_name(enum kth_state state)
+{
+	static const char * const names[] = {
+		[KTH_STOPPED] = "stopped",
+		[KTH_RUNNING] = "running",
+		[KTH_PAUSED] = "paused",
+	};
+
+	return names[state];
+}
+
+/**
+ * kth_get_state() - the thread's lifecycle state
+ * @t: the thread
+ *
+ * Context: Any context.
+ * Return: %KTH_RUNNING, %KTH_PAUSED or %KTH_STOPPED.  A thread that is
+ * draining after SIGTERM reads as running until it has stopped.
+ */
+enum kth_state kth_get_state(struct kth_thread *t)
+{
+	return kth_phase_to_state(READ_ONCE(t->phase));
+}
+KTH_EXPORT(kth_get_state);
+
+/* Move from @from to @to; true if the thread was in @from. */
+bool kth_change_phase(struct kth_thread *t, enum kth_phase from,
+		      enum kth_phase to)
+{
+	unsigned long flags;
+	bool changed;
+
+	raw_spin_lock_irqsave(&t->queue.lock, flags);
+	changed = t->phase == from;
+	if (changed)
+		WRITE_ONCE(t->phase, to);
+	raw_spin_unlock_irqrestore(&t->queue.lock, flags);
+	return changed;
+}
+
+/* Run handlers for the batch; stop early on a stop request or SIGKILL. */
+static unsigned int kth_handle_batch(struct kth_thread *t, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (kthread_should_stop() || fatal_signal_pending(current))
+			break;
+		if (t->ops->handle)
+			t->ops->handle(t, kth_batch_event(t, i));
+	}
+	return i;
+}
+
+static void kth_run(struct kth_thread *t)
+{
+	unsigned int taken = 0, done = 0;
+	int n;
+
+	for (;;) {
+		if (kthread_should_stop())
+			break;
+		if (signal_pending(current) && kth_take_signals(t))
+			break;
+		try_to_freeze();
+		n = kth_queue_next(t, done, taken - done);
+		taken = 0;
+		done = 0;
+		if (n < 0)
+			break;
+		if (!n) {
+			/*
+			 * Our state is TASK_INTERRUPTIBLE: a kthread_stop()
+			 * after this test still wakes us (pairs with its
+			 * set_bit() before wake_up_process()).
+			 */
+			if (!kthread_should_stop())
+				schedule();
+			__set_current_state(TASK_RUNNING);
+			continue;
+		}
+		taken = n;
+		done = kth_handle_batch(t, taken);
+	}
+	kth_queue_close(t, done, taken - done);
+}
+
+/* The thread function every helper thread runs. */
+int kth_thread_fn(void *data)
+{
+	struct kth_thread *t = data;
+	int ret = 0;
+
+	set_freezable();
+	if (t->ops->setup)
+		ret = t->ops->setup(t);
+	if (!ret) {
+		if (t->flags & KTH_SIGNALS)
+			kth_allow_signals();
+		kth_change_phase(t, KTH_PHASE_STARTING, KTH_PHASE_RUNNING);
+	}
+	t->setup_result = ret;
+	/* pairs with wait_for_completion() in kth_start_locked() */
+	complete(&t->ready);
+	if (ret)
+		return ret;
+
+	kth_run(t);
+	if (t->ops->teardown)
+		t->ops->teardown(t);
+	return 0;
+}
+
+/*
+ * Stop the thread if it still runs, collect it, drop our task reference
+ * and count whatever is still queued as dropped.
+ */
+static void kth_reap(struct kth_thread *t)
+{
+	struct task_struct *task = t->task;
+
+	raw_spin_lock_irq(&t->queue.lock);
+	if (t->phase != KTH_PHASE_STOPPED)
+		WRITE_ONCE(t->phase, KTH_PHASE_STOPPING);
+	raw_spin_unlock_irq(&t->queue.lock);
+
+	kthread_stop(task);
+
+	raw_spin_lock_irq(&t->queue.lock);
+	t->task = NULL;
+	WRITE_ONCE(t->phase, KTH_PHASE_STOPPED);
+	t->queue.waiting = false;
+	kth_queue_discard(&t->queue);
+	raw_spin_unlock_irq(&t->queue.lock);
+	put_task_struct(task);
+}
+
+static int kth_start_locked(struct kth_thread *t)
+{
+	struct task_struct *task;
+	int ret;
+
+	if (t->task) {
+		if (kth_get_state(t) != KTH_STOPPED)
+			return -EBUSY;
+		kth_reap(t);	/* it exited by a signal: collect it first */
+	}
+
+	reinit_completion(&t->ready);
+	kth_change_phase(t, KTH_PHASE_STOPPED, KTH_PHASE_STARTING);
+	task = kthread_create(kth_thread_fn, t, "%s", t->name);
+	if (IS_ERR(task)) {
+		ret = PTR_ERR(task);
+		goto out_stopped;
+	}
+	get_task_struct(task);
+	raw_spin_lock_irq(&t->queue.lock);
+	t->task = task;
+	raw_spin_unlock_irq(&t->queue.lock);
+
+	wake_up_process(task);
+	wait_for_completion(&t->ready);
+	ret = t->setup_result;
+	if (ret)
+		goto out_reap;
+	return 0;
+
+out_reap:
+	kth_reap(t);
+	return ret;
+out_stopped:
+	raw_spin_lock_irq(&t->queue.lock);
+	WRITE_ONCE(t->phase, KTH_PHASE_STOPPED);
+	kth_queue_discard(&t->queue);
+	raw_spin_unlock_irq(&t->queue.lock);
+	return ret;
+}
+
+/**
+ * kth_start() - start the helper thread and wait until it is ready
+ * @t: the thread, created by kth_create() and stopped
+ *
+ * Creates the kernel thread, runs the setup hook in it and returns once
+ * that hook has returned.  Events posted while the thread starts are
+ * kept and handled once setup succeeds.  A thread stopped by a signal or
+ * by kth_stop() may be started again.
+ *
+ * Context: Process context; sleeps.  Must not be called from @t's hooks.
+ * Return: 0 once the thread runs; the setup hook's error; -EINTR if the
+ * caller was killed while the thread was created; -ENOMEM; -EBUSY if the
+ * thread already runs.
+ */
+int kth_start(struct kth_thread *t)
+{
+	int ret;
+
+	mutex_lock(&t->lifecycle_lock);
+	ret = kth_start_locked(t);
+	mutex_unlock(&t->lifecycle_lock);
+	if (ret && ret != -EBUSY)
+		pr_err("%s: start failed: %d\n", t->name, ret);
+	return ret;
+}
+KTH_EXPORT(kth_start);
+
+/**
+ * kth_stop() - stop the helper thread now
+ * @t: the thread
+ *
+ * Safe in every state: running, paused (by sysfs or SIGSTOP), in the
+ * middle of a handler or a user-mode helper start, already exited by a
+ * signal, or never started.  Waits for the current handler to return;
+ * events still queued are counted as dropped.  The thread can be started
+ * again.
+ *
+ * Context: Process context; sleeps.  Must not be called from @t's own
+ * hooks (that would wait for itself: it warns and returns).
+ */
+void kth_stop(struct kth_thread *t)
+{
+	if (WARN_ON_ONCE(current == READ_ONCE(t->task)))
+		return;
+	mutex_lock(&t->lifecycle_lock);
+	if (t->task)
+		kth_reap(t);
+	mutex_unlock(&t->lifecycle_lock);
+}
+KTH_EXPORT(kth_stop);
+
+/**
+ * kth_pause() - let events queue up without handling them
+ * @t: the thread
+ *
+ * The thread finishes the handler it is in and then sleeps until
+ * kth_resume(), SIGCONT, a stop or SIGTERM.  Posts keep queueing up to the
+ * bound (then the overflow policy applies).
+ *
+ * Context: Process context; sleeps.
+ * Return: 0 if the thread is paused (or already was); -EINVAL if it is
+ * not running.
+ */
+int kth_pause(struct kth_thread *t)
+{
+	int ret = 0;
+
+	mutex_lock(&t->lifecycle_lock);
+	if (!kth_change_phase(t, KTH_PHASE_RUNNING, KTH_PHASE_PAUSED) &&
+	    READ_ONCE(t->phase) != KTH_PHASE_PAUSED)
+		ret = -EINVAL;
+	mutex_unlock(&t->lifecycle_lock);
+	return ret;
+}
+KTH_EXPORT(kth_pause);
+
+/**
+ * kth_resume() - resume a paused thread
+ * @t: the thread
+ *
+ * Context: Process context; sleeps.
+ * Return: 0 if the thread runs (or already did); -EINVAL if it is stopped.
+ */
+int kth_resume(struct kth_thread *t)
+{
+	int ret = 0;
+
+	mutex_lock(&t->lifecycle_lock);
+	if (kth_change_phase(t, KTH_PHASE_PAUSED, KTH_PHASE_RUNNING))
+		/* pairs with set_current_state() in kth_queue_next() */
+		wake_up_process(t->task);
+	else if (kth_get_state(t) != KTH_RUNNING)
+		ret = -EINVAL;
+	mutex_unlock(&t->lifecycle_lock);
+	return ret;
+}
+KTH_EXPORT(kth_resume);

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * queue.c - the bounded event queue and kth_post().
+ *
+ * Producers copy their payload into a preallocated slot under a raw
+ * spinlock: no allocation, no sleeping, a few instructions of critical
+ * section, safe from hard IRQ and on PREEMPT_RT.  The single consumer (the
+ * helper thread) copies up to KTH_BATCH events out per lock hold, so a
+ * burst costs one wakeup and a handful of lock round trips.
+ */
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include "kth_internal.h"
+
+/**
+ * kth_queue_init() - allocate the slots of an event queue
+ * @q: queue to set up
+ * @len: number of slots
+ * @event_size: largest payload
+ * @overflow: drop policy when full
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int kth_queue_init(struct kth_queue *q, unsigned int len, size_t event_size,
+		   enum kth_overflow overflow)
+{
+	raw_spin_lock_init(&q->lock);
+	q->slot_size = ALIGN(sizeof(struct kth_event) + event_size, 8);
+	q->len = len;
+	q->overflow = overflow;
+	q->slots = kvcalloc(len, q->slot_size, GFP_KERNEL);
+	return q->slots ? 0 : -ENOMEM;
+}
+
+void kth_queue_free(struct kth_queue *q)
+{
+	kvfree(q->slots);
+	q->slots = NULL;
+}
+
+static struct kth_event *kth_slot(struct kth_queue *q, u32 index)
+{
+	return q->slots + (size_t)index * q->slot_size;
+}
+
+/**
+ * kth_queue_discard() - drop everything queued, counting it
+ * @q: queue, with @q->lock held
+ */
+void kth_queue_discard(struct kth_queue *q)
+{
+	lockdep_assert_held(&q->lock);
+	q->dropped += q->depth;
+	q->depth = 0;
+}
+
+static bool kth_phase_accepts(enum kth_phase phase)
+{
+	return phase == KTH_PHASE_STARTING || phase == KTH_PHASE_RUNNING ||
+	       phase == KTH_PHASE_PAUSED;
+}
+
+/**
+ * kth_post() - queue an event for the helper thread
+ * @t: the thread
+ * @data: payload, copied before kth_post() returns
+ * @len: payload bytes, at most the thread's event_size
+ *
+ * Wakes the thread only if it sleeps waiting for work, so a burst of posts
+ * costs one wakeup.  Every call counts as posted; one that is not queued,
+ * or that evicts an older event, counts as dropped.
+ *
+ * Context: Any context, hard IRQ and NMI-free atomic sections included.
+ * Never sleeps, never allocates.  Takes the queue's raw spinlock.
+ * Return: 0 if the event was queued (with %KTH_DROP_OLDEST, possibly by
+ * evicting the oldest one); -ENOSPC if the queue was full and the policy
+ * is %KTH_DROP_NEWEST; -ESHUTDOWN if the thread is stopped or stopping;
+ * -EMSGSIZE if @len exceeds the event size (not counted).
+ */
+int kth_post(struct kth_thread *t, const void *data, size_t len)
+{
+	struct kth_queue *q = &t->queue;
+	struct kth_event *ev;
+	unsigned long flags;
+	int ret = 0;
+
+	if (unlikely(len > t->event_size))
+		return -EMSGSIZE;
+
+	raw_spin_lock_irqsave(&q->lock, flags);
+	q->posted++;
+	if (unlikely(!kth_phase_accepts(t->phase))) {
+		q->dropped++;
+		ret = -ESHUTDOWN;
+		goto out_unlock;
+	}
+	if (unlikely(q->depth == q->len)) {
+		q->dropped++;
+		if (q->overflow == KTH_DROP_NEWEST) {
+			ret = -ENOSPC;
+			goto out_unlock;
+		}
+		q->depth--;	/* the oldest slot is overwritten below */
+	}
+	ev = kth_slot(q, q->head);
+	ev->seq = q->posted;
+	ev->timestamp_ns = ktime_get_ns();
+	ev->len = len;
+	memcpy(ev->data, data, len);
+	if (++q->head == q->len)
+		q->head = 0;
+	q->depth++;
+	/*
+	 * The consumer sets @waiting and its task state under this lock
+	 * before it sleeps (kth_queue_wait()), so a wakeup cannot be lost.
+	 * The task is woken under the lock because kth_stop() clears and
+	 * releases @t->task under it too.
+	 */
+	if (q->waiting && t->phase != KTH_PHASE_PAUSED) {
+		q->waiting = false;
+		q->wakeups++;
+		wake_up_process(t->task);
+	}
+out_unlock:
+	raw_spin_unlock_irqrestore(&q->lock, flags);
+	return ret;
+}
+KTH_EXPORT(kth_post);
+
+/* Copy up to @max of the oldest events to @buf; queue lock held. */
+static unsigned int kth_queue_take(struct kth_queue *q, void *buf,
+				   unsigned int max)
+{
+	unsigned int n = min(q->depth, max);
+	u32 tail = (q->head + q->len - q->depth) % q->len;
+	unsigned int first = min(n, q->len - tail);
+
+	memcpy(buf, kth_slot(q, tail), first * q->slot_size);
+	if (n > first)
+		memcpy(buf + first * q->slot_size, kth_slot(q, 0),
+		       (n - first) * q->slot_size);
+	q->depth -= n;
+	return n;
+}
+
+/**
+ * kth_queue_next() - account the last batch and take the next one
+ * @t: the thread (called by the thread itself)
+ * @handled: events of the last batch whose handler returned
+ * @undone: events of the last batch abandoned by a stop (counted dropped)
+ *
+ * When there is nothing to do (queue empty, or paused) the caller's task
+ * state is set to TASK_INTERRUPTIBLE under the queue lock, and the caller
+ * must schedule() unless a stop request came in meanwhile.
+ *
+ * Return: the number of events copied to @t->batch; 0 when the caller
+ * should sleep; -ESHUTDOWN when a SIGTERM drain has emptied the queue.
+ */
+int kth_queue_next(struct kth_thread *t, unsigned int handled,
+		   unsigned int undone)
+{
+	struct kth_queue *q = &t->queue;
+	bool paused;
+	int ret = 0;
+
+	raw_spin_lock_irq(&q->lock);
+	q->handled += handled;
+	q->dropped += undone;
+	paused = t->phase == KTH_PHASE_PAUSED;
+	if (!paused && q->depth) {
+		q->waiting = false;
+		ret = kth_queue_take(q, t->batch, KTH_BATCH);
+	} else if (t->phase == KTH_PHASE_DRAINING) {
+		WRITE_ONCE(t->phase, KTH_PHASE_STOPPED);
+		ret = -ESHUTDOWN;
+	} else {
+		/* pairs with the check of @waiting in kth_post() */
+		q->waiting = !paused;
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	raw_spin_unlock_irq(&q->lock);
+	return ret;
+}
+
+/**
+ * kth_queue_close() - the thread stops: account its last batch
+ * @t: the thread
+ * @handled: events of the last batch whose handler returned
+ * @undone: events of the last batch never handled (counted dropped)
+ *
+ * What is still queued stays for kth_stop() (or a restart) to account.
+ */
+void kth_queue_close(struct kth_thread *t, unsigned int handled,
+		     unsigned int undone)
+{
+	struct kth_queue *q = &t->queue;
+
+	raw_spin_lock_irq(&q->lock);
+	q->handled += handled;
+	q->dropped += undone;
+	q->waiting = false;
+	raw_spin_unlock_irq(&q->lock);
+}
+
+/* Address of event @i of the batch just taken. */
+const struct kth_event *kth_batch_event(struct kth_thread *t, unsigned int i)
+{
+	return t->batch + (size_t)i * t->queue.slot_size;
+}

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sysfs.c - /sys/kernel/kthelper/<thread>/
+ *
+ *   state      running | paused | stopped
+ *   pid        the thread's pid, 0 when stopped
+ *   posted handled dropped depth queue_len
+ *   helper     (rw, root) absolute path of the user-mode helper, or empty
+ *   helper_runs helper_failures helper_suppressed
+ *   control    (w, root) start | stop | pause | resume
+ *
+ * A write that is not one of these returns -EINVAL, logs what is allowed
+ * and changes nothing.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kobject.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include "kth_internal.h"
+
+#define to_kth(kobj) container_of(kobj, struct kth_thread, kobj)
+
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  kth_state_name(kth_get_state(to_kth(kobj))));
+}
+
+static ssize_t pid_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	struct kth_thread *t = to_kth(kobj);
+	pid_t pid = 0;
+
+	raw_spin_lock_irq(&t->queue.lock);
+	if (t->task && kth_phase_to_state(t->phase) != KTH_STOPPED)
+		pid = task_pid_nr(t->task);
+	raw_spin_unlock_irq(&t->queue.lock);
+	return sysfs_emit(buf, "%d\n", pid);
+}
+
+#define KTH_STAT_ATTR(field)						\
+static ssize_t field##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	struct kth_stats stats;						\
+									\
+	kth_get_stats(to_kth(kobj), &stats);				\
+	return sysfs_emit(buf, "%llu\n", (u64)stats.field);		\
+}									\
+static struct kobj_attribute field##_attr = __ATTR_RO(field)
+
+KTH_STAT_ATTR(posted);
+KTH_STAT_ATTR(handled);
+KTH_STAT_ATTR(dropped);
+KTH_STAT_ATTR(depth);
+KTH_STAT_ATTR(helper_runs);
+KTH_STAT_ATTR(helper_failures);
+KTH_STAT_ATTR(helper_suppressed);
+
+static ssize_t queue_len_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_kth(kobj)->queue.len);
+}
+
+static ssize_t helper_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	struct kth_thread *t = to_kth(kobj);
+	ssize_t ret;
+
+	mutex_lock(&t->config_lock);
+	ret = sysfs_emit(buf, "%s\n", t->helper);
+	mutex_unlock(&t->config_lock);
+	return ret;
+}
+
+static ssize_t helper_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	struct kth_thread *t = to_kth(kobj);
+	char path[KTH_HELPER_MAX];
+	size_t len = count;
+
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (kth_helper_validate(buf, len)) {
+		pr_err("%s: helper must be empty or an absolute path of at most %d printable characters without spaces\n",
+		       t->name, KTH_HELPER_MAX - 1);
+		return -EINVAL;
+	}
+	memcpy(path, buf, len);
+	path[len] = '\0';
+	return kth_set_helper(t, path) ?: count;
+}
+
+static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	struct kth_thread *t = to_kth(kobj);
+	int ret;
+
+	if (sysfs_streq(buf, "start")) {
+		ret = kth_start(t);
+	} else if (sysfs_streq(buf, "stop")) {
+		kth_stop(t);
+		ret = 0;
+	} else if (sysfs_streq(buf, "pause")) {
+		ret = kth_pause(t);
+	} else if (sysfs_streq(buf, "resume")) {
+		ret = kth_resume(t);
+	} else {
+		pr_err("%s: control accepts start, stop, pause or resume\n",
+		       t->name);
+		return -EINVAL;
+	}
+	if (ret == -EINVAL)
+		pr_err("%s: cannot pause or resume a stopped thread\n",
+		       t->name);
+	return ret ?: count;
+}
+
+static struct kobj_attribute state_attr = __ATTR_RO(state);
+static struct kobj_attribute pid_attr = __ATTR_RO(pid);
+static struct kobj_attribute queue_len_attr = __ATTR_RO(queue_len);
+static struct kobj_attribute helper_attr = __ATTR_RW(helper);
+static struct kobj_attribute control_attr = __ATTR_WO(control);
+
+static struct attribute *kth_attrs[] = {
+	&state_attr.attr,
+	&pid_attr.attr,
+	&posted_attr.attr,
+	&handled_attr.attr,
+	&dropped_attr.attr,
+	&depth_attr.attr,
+	&queue_len_attr.attr,
+	&helper_attr.attr,
+	&helper_runs_attr.attr,
+	&helper_failures_attr.attr,
+	&helper_suppressed_attr.attr,
+	&control_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group kth_group = {
+	.attrs = kth_attrs,
+};
+
+const struct attribute_group *kth_groups[] = {
+	&kth_group,
+	NULL,
+};

@@ -1,0 +1,140 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# lib.sh - helpers for the guest scenarios of the kthelper test VM.
+#
+# Sourced by every /scenarios/NAME.sh (busybox ash: POSIX sh, no bashisms):
+#
+#	. /scenarios/lib.sh
+#	kth_insmod kthelper || { not_ok load-kthelper "insmod failed"; exit 1; }
+#	check_eq thread-state running "$(sysfs_get kth_template state)"
+#
+# Results go to stdout as one line each, which tests/run turns into KTAP:
+#	KTH-RESULT ok NAME
+#	KTH-RESULT not ok NAME # REASON
+#	KTH-RESULT skip NAME # WHY
+# NAME must be unique within the scenario; spaces in it become dashes.
+
+KTH_SYSFS=/sys/kernel/kthelper
+KTH_MODDIR=/lib/modules/kth
+KTH_MARK_SEQ=0
+KTH_MARK=
+
+_kth_name() {
+	echo "$1" | tr ' \t' '--'
+}
+
+_kth_oneline() {
+	echo "$*" | tr '\n\t' '  '
+}
+
+# ok NAME
+ok() {
+	echo "KTH-RESULT ok $(_kth_name "$1")"
+}
+
+# not_ok NAME REASON...
+not_ok() {
+	_kth_n=$(_kth_name "$1")
+	shift
+	echo "KTH-RESULT not ok $_kth_n # $(_kth_oneline "$*")"
+}
+
+# skip NAME WHY...
+skip() {
+	_kth_n=$(_kth_name "$1")
+	shift
+	echo "KTH-RESULT skip $_kth_n # $(_kth_oneline "$*")"
+}
+
+# check NAME CMD [ARGS...]: ok if CMD exits 0, else not ok with the command.
+check() {
+	_kth_n=$1
+	shift
+	if "$@"; then
+		ok "$_kth_n"
+	else
+		not_ok "$_kth_n" "failed (rc=$?): $*"
+	fi
+}
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "expected '$2' got '$3'"
+	fi
+}
+
+# wait_for TIMEOUT_S CMD [ARGS...]: poll CMD every 50 ms until it exits 0.
+# Returns 0 as soon as it does, 1 once TIMEOUT_S (whole seconds) have passed.
+wait_for() {
+	_kth_deadline=$(($(_kth_uptime_cs) + $1 * 100))
+	shift
+	while :; do
+		"$@" && return 0
+		[ "$(_kth_uptime_cs)" -lt "$_kth_deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+# Centiseconds since boot (monotonic).
+_kth_uptime_cs() {
+	read -r _kth_up _kth_rest </proc/uptime
+	_kth_up="${_kth_up%.*}${_kth_up#*.}"
+	while [ "${_kth_up#0}" != "$_kth_up" ] && [ "${#_kth_up}" -gt 1 ]; do
+		_kth_up=${_kth_up#0}
+	done
+	echo "$_kth_up"
+}
+
+# kth_insmod NAME [PARAM=VALUE...]: load /lib/modules/kth/NAME.ko.
+kth_insmod() {
+	_kth_m=$1
+	shift
+	insmod "$KTH_MODDIR/$_kth_m.ko" "$@"
+}
+
+# kth_rmmod NAME: unload a module.
+kth_rmmod() {
+	rmmod "$1"
+}
+
+# thread_pid NAME: the pid of helper thread NAME.
+thread_pid() {
+	cat "$KTH_SYSFS/$1/pid"
+}
+
+# sysfs_get THREAD ATTR: an attribute of helper thread THREAD.
+sysfs_get() {
+	cat "$KTH_SYSFS/$1/$2"
+}
+
+# kth_log MSG...: a line in the kernel log (and so in the dmesg dump).
+kth_log() {
+	echo "<5>kth-scenario: $*" >/dev/kmsg
+}
+
+# dmesg_mark: remember this point of the kernel log.  It writes a unique
+# marker line to the log (kth-vm boots with printk.devkmsg=on so that such
+# writes are not rate limited) instead of clearing the buffer, so the full
+# dmesg stays available for the final dump.
+dmesg_mark() {
+	KTH_MARK_SEQ=$((KTH_MARK_SEQ + 1))
+	KTH_MARK="kth-mark ${KTH_SCENARIO:-shell}.$$.$KTH_MARK_SEQ"
+	echo "<5>$KTH_MARK" >/dev/kmsg
+}
+
+# dmesg_since_mark: the kernel log lines after the last dmesg_mark (all of
+# it if there was none or the marker left the ring buffer).
+dmesg_since_mark() {
+	if [ -z "$KTH_MARK" ]; then
+		dmesg
+		return
+	fi
+	dmesg | awk -v m="$KTH_MARK" '
+		{ line[NR] = $0 }
+		index($0, m) && substr($0, index($0, m) + length(m)) == "" { at = NR }
+		END { for (i = at + 1; i <= NR; i++) print line[i] }'
+}

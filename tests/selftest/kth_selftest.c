@@ -1,0 +1,870 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kth_selftest - kthelper's in-kernel tests, and a thread for the guest
+ * scenarios to drive from the shell.
+ *
+ * Loaded with run_tests=1 (the default) it runs every test below at load
+ * time and writes KTAP to the kernel log, each line prefixed with
+ * "kth_selftest: ".  It then keeps one helper thread, "kth_selftest",
+ * whose events are posted by writing "NAME [COUNT]" to
+ * /sys/module/kth_selftest/parameters/trigger.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/jiffies.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+#include <kthelper.h>
+
+KTH_IMPORT_NS();
+
+/* ---------------------------------------------------------------------
+ * A recording test thread
+ */
+
+#define ST_MAX_RECORDS	8192
+
+struct st_payload {
+	u32 producer;
+	u32 index;
+	bool in_hardirq;
+};
+
+struct st_record {
+	u64 seq;
+	u64 timestamp_ns;
+	struct st_payload p;
+};
+
+struct st_ctx {
+	struct kth_thread *t;
+	int setup_result;
+	bool setup_ran;
+	unsigned int delay_ms;
+	atomic_t handled;
+	atomic_t reloads;
+	struct st_record *rec;
+};
+
+static int st_setup(struct kth_thread *t)
+{
+	struct st_ctx *c = kth_priv(t);
+
+	c->setup_ran = true;
+	return c->setup_result;
+}
+
+static void st_handle(struct kth_thread *t, const struct kth_event *ev)
+{
+	struct st_ctx *c = kth_priv(t);
+	int i = atomic_read(&c->handled);
+
+	if (c->delay_ms)
+		msleep(c->delay_ms);
+	if (i < ST_MAX_RECORDS) {
+		c->rec[i].seq = ev->seq;
+		c->rec[i].timestamp_ns = ev->timestamp_ns;
+		memcpy(&c->rec[i].p, ev->data, sizeof(c->rec[i].p));
+	}
+	atomic_inc(&c->handled);
+}
+
+static void st_reload(struct kth_thread *t)
+{
+	struct st_ctx *c = kth_priv(t);
+
+	atomic_inc(&c->reloads);
+}
+
+static const struct kth_ops st_ops = {
+	.setup = st_setup,
+	.handle = st_handle,
+	.reload = st_reload,
+};
+
+static struct st_ctx *st_create(const char *name, unsigned int queue_len,
+				enum kth_overflow overflow)
+{
+	struct kth_config cfg = {
+		.name = name,
+		.ops = &st_ops,
+		.event_size = sizeof(struct st_payload),
+		.queue_len = queue_len,
+		.overflow = overflow,
+		.flags = KTH_SIGNALS,
+	};
+	struct st_ctx *c;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return NULL;
+	c->rec = kvcalloc(ST_MAX_RECORDS, sizeof(*c->rec), GFP_KERNEL);
+	if (!c->rec)
+		goto out_free_ctx;
+	cfg.priv = c;
+	c->t = kth_create(&cfg);
+	if (IS_ERR(c->t))
+		goto out_free_rec;
+	return c;
+
+out_free_rec:
+	kvfree(c->rec);
+out_free_ctx:
+	kfree(c);
+	return NULL;
+}
+
+static void st_destroy(struct st_ctx *c)
+{
+	if (!c)
+		return;
+	kth_destroy(c->t);
+	kvfree(c->rec);
+	kfree(c);
+}
+
+static int st_post(struct st_ctx *c, u32 producer, u32 index)
+{
+	struct st_payload p = { .producer = producer, .index = index };
+
+	return kth_post(c->t, &p, sizeof(p));
+}
+
+/* Poll (with a deadline, not a fixed sleep) until @cond holds. */
+#define st_wait(cond, ms) ({						\
+	unsigned long __end = jiffies + msecs_to_jiffies(ms);		\
+	while (!(cond) && time_before(jiffies, __end))			\
+		usleep_range(500, 1000);				\
+	(cond);								\
+})
+
+static bool st_quiet_balanced(struct kth_thread *t, struct kth_stats *s)
+{
+	kth_get_stats(t, s);
+	return s->posted == s->handled + s->dropped + s->depth;
+}
+
+/* ---------------------------------------------------------------------
+ * KTAP
+ */
+
+static int st_number;
+static int st_failed;
+
+#define st_diag(fmt, ...) pr_info("# " fmt "\n", ##__VA_ARGS__)
+
+static void st_result(bool ok, const char *name)
+{
+	st_number++;
+	if (!ok)
+		st_failed++;
+	pr_info("%sok %d %s\n", ok ? "" : "not ", st_number, name);
+}
+
+#define ST_EXPECT(cond) do {						\
+	if (!(cond)) {							\
+		st_diag("%s:%d: expected %s", __func__, __LINE__, #cond); \
+		return false;						\
+	}								\
+} while (0)
+
+/* ---------------------------------------------------------------------
+ * The tests; each returns true when every expectation held
+ */
+
+static bool test_start_ready(void)
+{
+	struct st_ctx *c = st_create("kth_st_ready", 16, KTH_DROP_NEWEST);
+	bool ok = false;
+
+	ST_EXPECT(c);
+	if (kth_start(c->t))
+		goto out;
+	ok = c->setup_ran && kth_get_state(c->t) == KTH_RUNNING;
+	if (!ok)
+		st_diag("setup_ran=%d state=%d", c->setup_ran,
+			kth_get_state(c->t));
+out:
+	st_destroy(c);
+	return ok;
+}
+
+static bool test_setup_failure(void)
+{
+	struct st_ctx *c = st_create("kth_st_setup", 16, KTH_DROP_NEWEST);
+	bool ok = false;
+	int ret;
+
+	ST_EXPECT(c);
+	c->setup_result = -ENODEV;
+	ret = kth_start(c->t);
+	if (ret != -ENODEV || kth_get_state(c->t) != KTH_STOPPED) {
+		st_diag("start returned %d, state %d", ret,
+			kth_get_state(c->t));
+		goto out;
+	}
+	if (st_post(c, 0, 0) != -ESHUTDOWN)
+		goto out;
+	c->setup_result = 0;
+	ok = !kth_start(c->t) && kth_get_state(c->t) == KTH_RUNNING;
+out:
+	st_destroy(c);
+	return ok;
+}
+
+static bool test_bad_config(void)
+{
+	struct kth_config cfg = {
+		.name = "kth_st_bad", .ops = &st_ops, .event_size = 8,
+		.queue_len = 4,
+	};
+	struct kth_thread *t;
+	bool ok = true;
+
+	cfg.name = "this_name_is_too_long";
+	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
+	cfg.name = "Bad-Name";
+	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
+	cfg.name = "kth_st_bad";
+	cfg.event_size = 0;
+	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
+	cfg.event_size = KTH_EVENT_SIZE_MAX + 1;
+	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
+	cfg.event_size = 8;
+	cfg.queue_len = 0;
+	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
+	cfg.queue_len = 4;
+	cfg.helper = "relative/path";
+	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
+	cfg.helper = NULL;
+	t = kth_create(&cfg);
+	ST_EXPECT(!IS_ERR(t));
+	ok &= PTR_ERR(kth_create(&cfg)) == -EEXIST;
+	ok &= kth_post(t, &cfg, 9) == -EMSGSIZE;
+	kth_destroy(t);
+	return ok;
+}
+
+static bool test_order(void)
+{
+	struct st_ctx *c = st_create("kth_st_order", 256, KTH_DROP_NEWEST);
+	const int n = 2000;
+	struct kth_stats s;
+	bool ok = false;
+	int i;
+
+	ST_EXPECT(c);
+	if (kth_start(c->t))
+		goto out;
+	for (i = 0; i < n; i++)
+		while (st_post(c, 0, i) == -ENOSPC)
+			cond_resched();
+	if (!st_wait(atomic_read(&c->handled) == n, 10000))
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (c->rec[i].p.index != i ||
+		    (i && c->rec[i].seq <= c->rec[i - 1].seq) ||
+		    (i && c->rec[i].timestamp_ns < c->rec[i - 1].timestamp_ns)) {
+			st_diag("event %d out of order", i);
+			goto out;
+		}
+	}
+	ok = st_quiet_balanced(c->t, &s) && s.handled == n;
+out:
+	st_destroy(c);
+	return ok;
+}
+
+/* Hard-IRQ producers: one pinned hrtimer per CPU, all at once. */
+#define ST_PRODUCERS	2
+
+struct st_irq_producer {
+	struct hrtimer timer;
+	struct st_ctx *c;
+	u32 producer;
+	u32 cpu;
+	u32 next;
+	u32 count;
+	u32 per_tick;
+	atomic_t *running;
+	bool saw_hardirq;
+};
+
+static enum hrtimer_restart st_irq_tick(struct hrtimer *timer)
+{
+	struct st_irq_producer *p = container_of(timer, struct st_irq_producer,
+						 timer);
+	struct st_payload pl = { .producer = p->producer };
+	u32 i;
+
+	p->saw_hardirq = kth_in_hardirq();
+	for (i = 0; i < p->per_tick && p->next < p->count; i++) {
+		pl.index = p->next++;
+		pl.in_hardirq = p->saw_hardirq;
+		kth_post(p->c->t, &pl, sizeof(pl));
+	}
+	if (p->next < p->count) {
+		hrtimer_forward_now(timer, ns_to_ktime(50 * NSEC_PER_USEC));
+		return HRTIMER_RESTART;
+	}
+	atomic_dec(p->running);
+	return HRTIMER_NORESTART;
+}
+
+static void st_irq_arm(void *data)
+{
+	struct st_irq_producer *p = data;
+
+	hrtimer_start(&p->timer, ns_to_ktime(10 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+}
+
+static bool st_check_per_producer_order(struct st_ctx *c, u32 handled)
+{
+	u32 next[ST_PRODUCERS] = {};
+	u32 i;
+
+	for (i = 0; i < min_t(u32, handled, ST_MAX_RECORDS); i++) {
+		struct st_payload *pl = &c->rec[i].p;
+
+		if (pl->producer >= ST_PRODUCERS ||
+		    pl->index < next[pl->producer] ||
+		    !pl->in_hardirq)
+			return false;
+		next[pl->producer] = pl->index + 1;
+	}
+	return true;
+}
+
+static bool test_hardirq_both_cpus(void)
+{
+	struct st_ctx *c = st_create("kth_st_irq", 1024, KTH_DROP_NEWEST);
+	static struct st_irq_producer prod[ST_PRODUCERS];
+	atomic_t running = ATOMIC_INIT(0);
+	const u32 count = 2000;
+	unsigned int cpu, n = 0;
+	struct kth_stats s;
+	bool ok = false;
+
+	ST_EXPECT(c);
+	if (kth_start(c->t))
+		goto out;
+	for_each_online_cpu(cpu) {
+		if (n == ARRAY_SIZE(prod))
+			break;
+		prod[n] = (struct st_irq_producer) {
+			.c = c, .producer = n, .cpu = cpu, .count = count,
+			.per_tick = 50,
+			.running = &running,
+		};
+		hrtimer_init(&prod[n].timer, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_REL_PINNED_HARD);
+		prod[n].timer.function = st_irq_tick;
+		atomic_inc(&running);
+		n++;
+	}
+	for (cpu = 0; cpu < n; cpu++)
+		smp_call_function_single(prod[cpu].cpu, st_irq_arm, &prod[cpu],
+					 1);
+	if (!st_wait(!atomic_read(&running), 20000))
+		st_diag("producers did not finish");
+	for (cpu = 0; cpu < n; cpu++)
+		hrtimer_cancel(&prod[cpu].timer);
+	if (!st_wait(st_quiet_balanced(c->t, &s) && !s.depth, 20000))
+		goto out;
+	st_diag("%u producers, posted=%llu handled=%llu dropped=%llu",
+		n, s.posted, s.handled, s.dropped);
+	ok = s.posted == (u64)count * n && s.handled + s.dropped == s.posted &&
+	     s.handled > 0 &&
+	     st_check_per_producer_order(c, atomic_read(&c->handled));
+	for (cpu = 0; cpu < n; cpu++)
+		ok &= prod[cpu].saw_hardirq;
+out:
+	st_destroy(c);
+	return ok;
+}
+
+static bool st_overflow(enum kth_overflow policy)
+{
+	struct st_ctx *c = st_create("kth_st_ovf", 8, policy);
+	const int n = 30;
+	int i, ret, rejected = 0;
+	struct kth_stats s;
+	bool ok = false;
+
+	ST_EXPECT(c);
+	if (kth_start(c->t) || kth_pause(c->t))
+		goto out;
+	for (i = 0; i < n; i++) {
+		ret = st_post(c, 0, i);
+		if (ret == -ENOSPC)
+			rejected++;
+		else if (ret)
+			goto out;
+	}
+	kth_get_stats(c->t, &s);
+	if (s.depth != 8 || s.dropped != n - 8 ||
+	    rejected != (policy == KTH_DROP_NEWEST ? n - 8 : 0)) {
+		st_diag("depth=%u dropped=%llu rejected=%d", s.depth,
+			s.dropped, rejected);
+		goto out;
+	}
+	if (kth_resume(c->t) ||
+	    !st_wait(atomic_read(&c->handled) == 8, 5000))
+		goto out;
+	/* drop-newest keeps events 0..7, drop-oldest keeps 22..29 */
+	for (i = 0; i < 8; i++)
+		if (c->rec[i].p.index != (policy == KTH_DROP_NEWEST ? i : n - 8 + i))
+			goto out;
+	ok = st_quiet_balanced(c->t, &s) && s.handled == 8;
+out:
+	st_destroy(c);
+	return ok;
+}
+
+static bool test_overflow_drop_newest(void)
+{
+	return st_overflow(KTH_DROP_NEWEST);
+}
+
+static bool test_overflow_drop_oldest(void)
+{
+	return st_overflow(KTH_DROP_OLDEST);
+}
+
+static bool test_stop_with_queue(void)
+{
+	struct st_ctx *c = st_create("kth_st_stopq", 16, KTH_DROP_NEWEST);
+	struct kth_stats s;
+	bool ok = false;
+	int i;
+
+	ST_EXPECT(c);
+	if (kth_start(c->t) || kth_pause(c->t))
+		goto out;
+	for (i = 0; i < 5; i++)
+		st_post(c, 0, i);
+	kth_stop(c->t);
+	ok = kth_get_state(c->t) == KTH_STOPPED &&
+	     st_quiet_balanced(c->t, &s) && s.dropped == 5 && !s.depth &&
+	     st_post(c, 0, 9) == -ESHUTDOWN;
+	kth_stop(c->t);		/* a second stop is harmless */
+out:
+	st_destroy(c);
+	return ok;
+}
+
+static int st_signal(const char *name, int sig)
+{
+	struct task_struct *p;
+	int ret = -ESRCH;
+
+	rcu_read_lock();
+	for_each_process(p) {
+		if ((p->flags & PF_KTHREAD) && !strcmp(p->comm, name) &&
+		    pid_alive(p)) {
+			ret = send_sig(sig, p, 0);
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+static bool test_sigkill_then_stop(void)
+{
+	struct st_ctx *c = st_create("kth_st_kill", 16, KTH_DROP_NEWEST);
+	struct kth_stats s;
+	bool ok = false;
+	int i;
+
+	ST_EXPECT(c);
+	if (kth_start(c->t) || kth_pause(c->t))
+		goto out;
+	for (i = 0; i < 4; i++)
+		st_post(c, 0, i);
+	if (st_signal("kth_st_kill", SIGKILL) ||
+	    !st_wait(kth_get_state(c->t) == KTH_STOPPED, 5000))
+		goto out;
+	kth_stop(c->t);		/* the thread is gone: must not hang */
+	if (!st_quiet_balanced(c->t, &s) || s.dropped != 4 ||
+	    st_post(c, 0, 0) != -ESHUTDOWN)
+		goto out;
+	/* and it can be started again */
+	ok = !kth_start(c->t) && !st_post(c, 0, 5) &&
+	     st_wait(atomic_read(&c->handled) == 1, 5000);
+out:
+	st_destroy(c);
+	return ok;
+}
+
+static bool test_sigterm_drains(void)
+{
+	struct st_ctx *c = st_create("kth_st_term", 64, KTH_DROP_NEWEST);
+	struct kth_stats s;
+	bool ok = false;
+	int i;
+
+	ST_EXPECT(c);
+	if (kth_start(c->t) || kth_pause(c->t))
+		goto out;
+	for (i = 0; i < 20; i++)
+		st_post(c, 0, i);
+	if (st_signal("kth_st_term", SIGTERM) ||
+	    !st_wait(kth_get_state(c->t) == KTH_STOPPED, 5000))
+		goto out;
+	ok = st_quiet_balanced(c->t, &s) && s.handled == 20 && !s.dropped &&
+	     st_post(c, 0, 0) == -ESHUTDOWN;
+out:
+	st_destroy(c);
+	return ok;
+}
+
+static bool test_sighup_reload(void)
+{
+	struct st_ctx *c = st_create("kth_st_hup", 16, KTH_DROP_NEWEST);
+	bool ok = false;
+
+	ST_EXPECT(c);
+	if (kth_start(c->t) || st_signal("kth_st_hup", SIGHUP))
+		goto out;
+	ok = st_wait(atomic_read(&c->reloads) == 1, 5000) &&
+	     kth_get_state(c->t) == KTH_RUNNING;
+out:
+	st_destroy(c);
+	return ok;
+}
+
+static bool test_pause_resume(void)
+{
+	struct st_ctx *c = st_create("kth_st_pause", 64, KTH_DROP_NEWEST);
+	struct kth_stats s;
+	bool ok = false;
+	int i;
+
+	ST_EXPECT(c);
+	if (kth_start(c->t) || kth_pause(c->t) ||
+	    kth_get_state(c->t) != KTH_PAUSED)
+		goto out;
+	for (i = 0; i < 10; i++)
+		st_post(c, 0, i);
+	msleep(100);	/* a paused thread must not have handled any */
+	kth_get_stats(c->t, &s);
+	if (s.depth != 10 || atomic_read(&c->handled)) {
+		st_diag("paused thread handled events: depth=%u", s.depth);
+		goto out;
+	}
+	ok = !kth_resume(c->t) && st_wait(atomic_read(&c->handled) == 10, 5000);
+out:
+	st_destroy(c);
+	return ok;
+}
+
+static bool test_sigstop_sigcont(void)
+{
+	struct st_ctx *c = st_create("kth_st_stopsig", 64, KTH_DROP_NEWEST);
+	bool ok = false;
+
+	ST_EXPECT(c);
+	if (kth_start(c->t) || st_signal("kth_st_stopsig", SIGSTOP) ||
+	    !st_wait(kth_get_state(c->t) == KTH_PAUSED, 5000))
+		goto out;
+	st_post(c, 0, 0);
+	if (st_signal("kth_st_stopsig", SIGCONT) ||
+	    !st_wait(atomic_read(&c->handled) == 1, 5000))
+		goto out;
+	/* kth_stop() on a SIGSTOPped thread must not hang */
+	if (st_signal("kth_st_stopsig", SIGSTOP) ||
+	    !st_wait(kth_get_state(c->t) == KTH_PAUSED, 5000))
+		goto out;
+	kth_stop(c->t);
+	ok = kth_get_state(c->t) == KTH_STOPPED;
+out:
+	st_destroy(c);
+	return ok;
+}
+
+static bool test_restart(void)
+{
+	struct st_ctx *c = st_create("kth_st_restart", 16, KTH_DROP_NEWEST);
+	bool ok = false;
+	int i;
+
+	ST_EXPECT(c);
+	for (i = 0; i < 3; i++) {
+		if (kth_start(c->t) || st_post(c, 0, i) ||
+		    !st_wait(atomic_read(&c->handled) == i + 1, 5000))
+			goto out;
+		kth_stop(c->t);
+	}
+	ok = kth_start(c->t) == 0 && kth_start(c->t) == -EBUSY;
+out:
+	st_destroy(c);
+	return ok;
+}
+
+static bool test_burst_one_wakeup(void)
+{
+	struct st_ctx *c = st_create("kth_st_burst", 256, KTH_DROP_NEWEST);
+	struct kth_stats before, after;
+	bool ok = false;
+	int i;
+
+	ST_EXPECT(c);
+	c->delay_ms = 2;	/* the thread cannot catch up with the burst */
+	if (kth_start(c->t))
+		goto out;
+	kth_get_stats(c->t, &before);
+	for (i = 0; i < 100; i++)
+		st_post(c, 0, i);
+	if (!st_wait(atomic_read(&c->handled) == 100, 10000))
+		goto out;
+	kth_get_stats(c->t, &after);
+	st_diag("100 posts, %llu wakeups", after.wakeups - before.wakeups);
+	ok = after.wakeups - before.wakeups == 1;
+out:
+	st_destroy(c);
+	return ok;
+}
+
+static bool test_idle_no_wakeups(void)
+{
+	struct st_ctx *c = st_create("kth_st_idle", 16, KTH_DROP_NEWEST);
+	struct task_struct *task = NULL, *p;
+	unsigned long switches = 0;
+	bool ok = false;
+
+	ST_EXPECT(c);
+	if (kth_start(c->t) || st_post(c, 0, 0) ||
+	    !st_wait(atomic_read(&c->handled) == 1, 5000))
+		goto out;
+	msleep(20);
+	rcu_read_lock();
+	for_each_process(p)
+		if ((p->flags & PF_KTHREAD) && !strcmp(p->comm, "kth_st_idle"))
+			task = get_task_struct(p);
+	rcu_read_unlock();
+	if (!task)
+		goto out;
+	switches = task->nvcsw + task->nivcsw;
+	msleep(1000);
+	switches = task->nvcsw + task->nivcsw - switches;
+	put_task_struct(task);
+	st_diag("idle thread: %lu context switches in 1 s", switches);
+	ok = !switches;
+out:
+	st_destroy(c);
+	return ok;
+}
+
+static bool test_sanitize(void)
+{
+	static const struct {
+		const char *in;
+		const char *out;
+	} cases[] = {
+		{ "ABC-123_x.y", "ABC-123_x.y" },
+		{ "a b", "a_b" },
+		{ "$(reboot)", "__reboot_" },
+		{ "`id`;rm -rf /", "_id__rm_-rf__" },
+		{ "x\ny=1", "x_y_1" },
+		{ "\"'\\|&<>*?", "__________" + 1 },
+		{ "caf\xc3\xa9", "caf__" },
+		{ "", "" },
+	};
+	char out[KTH_UNTRUSTED_MAX], big[300];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		kth_sanitize(out, sizeof(out), cases[i].in, strlen(cases[i].in));
+		if (strcmp(out, cases[i].out)) {
+			st_diag("sanitize case %u: got '%s'", i, out);
+			return false;
+		}
+	}
+	memset(big, 'A', sizeof(big));
+	ST_EXPECT(kth_sanitize(out, sizeof(out), big, sizeof(big)) ==
+		  KTH_UNTRUSTED_MAX - 1);
+	ST_EXPECT(kth_sanitize(out, 4, "abc\0def", 7) == 3);
+	for (i = 1; i < 256; i++) {
+		char in = i, o[2];
+
+		kth_sanitize(o, sizeof(o), &in, 1);
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-,:+@", o[0]) ||
+		    (o[0] != in && o[0] != '_')) {
+			st_diag("byte 0x%02x gives 0x%02x", i, (u8)o[0]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static const struct {
+	const char *name;
+	bool (*fn)(void);
+} st_tests[] = {
+	{ "start_ready", test_start_ready },
+	{ "setup_failure", test_setup_failure },
+	{ "bad_config", test_bad_config },
+	{ "post_order", test_order },
+	{ "hardirq_post_both_cpus", test_hardirq_both_cpus },
+	{ "overflow_drop_newest", test_overflow_drop_newest },
+	{ "overflow_drop_oldest", test_overflow_drop_oldest },
+	{ "stop_with_events_queued", test_stop_with_queue },
+	{ "sigkill_then_kth_stop", test_sigkill_then_stop },
+	{ "sigterm_drains", test_sigterm_drains },
+	{ "sighup_reload", test_sighup_reload },
+	{ "pause_resume", test_pause_resume },
+	{ "sigstop_sigcont", test_sigstop_sigcont },
+	{ "restart", test_restart },
+	{ "burst_one_wakeup", test_burst_one_wakeup },
+	{ "idle_no_wakeups", test_idle_no_wakeups },
+	{ "sanitize", test_sanitize },
+};
+
+static void st_run_all(void)
+{
+	unsigned int i;
+
+	pr_info("KTAP version 1\n");
+	pr_info("1..%zu\n", ARRAY_SIZE(st_tests));
+	for (i = 0; i < ARRAY_SIZE(st_tests); i++)
+		st_result(st_tests[i].fn(), st_tests[i].name);
+	pr_info("# kth_selftest: %d passed, %d failed\n",
+		st_number - st_failed, st_failed);
+}
+
+/* ---------------------------------------------------------------------
+ * The "kth_selftest" thread, driven from the guest shell
+ */
+
+static bool run_tests = true;
+module_param(run_tests, bool, 0444);
+MODULE_PARM_DESC(run_tests, "run the in-kernel tests at load (KTAP in the log)");
+
+static char *helper = "";
+module_param(helper, charp, 0444);
+MODULE_PARM_DESC(helper, "user-mode helper: absolute path, or empty for none");
+
+static bool uevent;
+module_param(uevent, bool, 0444);
+MODULE_PARM_DESC(uevent, "send a uevent for every event");
+
+static unsigned int queue_len = 64;
+module_param(queue_len, uint, 0444);
+MODULE_PARM_DESC(queue_len, "events the queue holds (1..65536)");
+
+static bool drop_oldest;
+module_param(drop_oldest, bool, 0444);
+MODULE_PARM_DESC(drop_oldest, "on overflow drop the oldest event, not the newest");
+
+static unsigned int delay_ms;
+module_param(delay_ms, uint, 0644);
+MODULE_PARM_DESC(delay_ms, "milliseconds each event takes to handle (0..10000)");
+
+struct demo_event {
+	char name[32];
+	char note[64];
+};
+
+static struct kth_thread *demo;
+
+static void demo_handle(struct kth_thread *t, const struct kth_event *ev)
+{
+	const struct demo_event *de = (const void *)ev->data;
+	struct kth_env *env;
+
+	if (READ_ONCE(delay_ms))
+		msleep_interruptible(min(READ_ONCE(delay_ms), 10000U));
+	pr_info("%s: event %s seq=%llu\n", kth_name(t), de->name, ev->seq);
+	env = kth_env_begin(t, ev, de->name);
+	kth_env_add(env, "SELFTEST_TIMESTAMP=%llu", ev->timestamp_ns);
+	kth_env_add_untrusted(env, "SELFTEST_NOTE", de->note,
+			      sizeof(de->note));
+	kth_notify(t, env);
+}
+
+static const struct kth_ops demo_ops = {
+	.handle = demo_handle,
+};
+
+/* "NAME [COUNT [NOTE]]": post COUNT (default 1) events called NAME */
+static int trigger_set(const char *val, const struct kernel_param *kp)
+{
+	struct demo_event de = {};
+	unsigned int count = 1, i;
+	char name[32];
+	int n;
+
+	n = sscanf(val, "%31s %u %63s", name, &count, de.note);
+	if (n < 1 || !count || count > 1000000) {
+		pr_err("trigger takes \"NAME [COUNT [NOTE]]\", COUNT 1..1000000\n");
+		return -EINVAL;
+	}
+	strscpy(de.name, name, sizeof(de.name));
+	if (!demo)
+		return -ENODEV;
+	for (i = 0; i < count; i++)
+		kth_post(demo, &de, sizeof(de));
+	return 0;
+}
+
+static const struct kernel_param_ops trigger_ops = {
+	.set = trigger_set,
+};
+module_param_cb(trigger, &trigger_ops, NULL, 0200);
+MODULE_PARM_DESC(trigger, "write \"NAME [COUNT [NOTE]]\" to post events");
+
+static int __init st_init(void)
+{
+	struct kth_config cfg = {
+		.name = "kth_selftest",
+		.ops = &demo_ops,
+		.event_size = sizeof(struct demo_event),
+		.queue_len = queue_len,
+		.overflow = drop_oldest ? KTH_DROP_OLDEST : KTH_DROP_NEWEST,
+		.flags = KTH_SIGNALS | (uevent ? KTH_UEVENT : 0),
+		.helper = helper,
+		.helper_burst = 1000,
+		.helper_rate = 1000,
+	};
+	int ret;
+
+	if (delay_ms > 10000) {
+		pr_err("delay_ms=%u out of range 0..10000\n", delay_ms);
+		return -EINVAL;
+	}
+	if (run_tests)
+		st_run_all();
+
+	demo = kth_create(&cfg);
+	if (IS_ERR(demo))
+		return PTR_ERR(demo);
+	ret = kth_start(demo);
+	if (ret)
+		goto out_destroy;
+	return 0;
+
+out_destroy:
+	kth_destroy(demo);
+	return ret;
+}
+
+static void __exit st_exit(void)
+{
+	kth_destroy(demo);
+}
+
+module_init(st_init);
+module_exit(st_exit);
+MODULE_DESCRIPTION("kthelper in-kernel tests and test thread");
+MODULE_LICENSE("GPL");
