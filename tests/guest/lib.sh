@@ -21,11 +21,11 @@ KTH_MARK_SEQ=0
 KTH_MARK=
 
 _kth_name() {
-	echo "$1" | tr ' \t' '--'
+	printf '%s' "$1" | tr ' \t\n' '---'
 }
 
 _kth_oneline() {
-	echo "$*" | tr '\n\t' '  '
+	printf '%s' "$*" | tr '\n\t' '  '
 }
 
 # ok NAME

@@ -767,6 +767,14 @@ static bool drop_oldest;
 module_param(drop_oldest, bool, 0444);
 MODULE_PARM_DESC(drop_oldest, "on overflow drop the oldest event, not the newest");
 
+static unsigned int helper_burst = 1000;
+module_param(helper_burst, uint, 0444);
+MODULE_PARM_DESC(helper_burst, "helper runs allowed back to back");
+
+static unsigned int helper_rate = 1000;
+module_param(helper_rate, uint, 0444);
+MODULE_PARM_DESC(helper_rate, "helper runs allowed per second after the burst");
+
 static unsigned int delay_ms;
 module_param(delay_ms, uint, 0644);
 MODULE_PARM_DESC(delay_ms, "milliseconds each event takes to handle (0..10000)");
@@ -834,8 +842,8 @@ static int __init st_init(void)
 		.overflow = drop_oldest ? KTH_DROP_OLDEST : KTH_DROP_NEWEST,
 		.flags = KTH_SIGNALS | (uevent ? KTH_UEVENT : 0),
 		.helper = helper,
-		.helper_burst = 1000,
-		.helper_rate = 1000,
+		.helper_burst = helper_burst,
+		.helper_rate = helper_rate,
 	};
 	int ret;
 

@@ -1,0 +1,99 @@
+#!/bin/sh
+# /sys/kernel/kthelper/<thread>/: attributes, modes, junk writes refused.
+. /scenarios/lib.sh
+
+T=kth_selftest
+D=$KTH_SYSFS/$T
+kth_insmod kthelper && kth_insmod kth_selftest run_tests=0 queue_len=32 ||
+	{ not_ok load "insmod failed"; exit 1; }
+
+check kset-exists [ -d $KTH_SYSFS ]
+for a in state pid posted handled dropped depth queue_len helper_runs \
+	 helper_failures helper_suppressed; do
+	check_eq "mode-$a" "-r--r--r--" "$(ls -l $D/$a | cut -c1-10)"
+done
+check_eq mode-helper "-rw-r--r--" "$(ls -l $D/helper | cut -c1-10)"
+check_eq mode-control "--w-------" "$(ls -l $D/control | cut -c1-10)"
+check_eq queue_len-param 32 "$(cat $D/queue_len)"
+check_eq state-running running "$(cat $D/state)"
+check_eq helper-empty "" "$(cat $D/helper)"
+
+# junk writes: -EINVAL, a log line, nothing changes
+for junk in "bogus" "" "start now" "STOP" "pause2"; do
+	dmesg_mark
+	if printf '%s' "$junk" >$D/control 2>/dev/null; then
+		not_ok "control-rejects-'$junk'" "write succeeded"
+	else
+		ok "control-rejects-'$junk'"
+	fi
+done
+check control-junk-logs sh -c "dmesg | grep -q 'control accepts start, stop, pause or resume'"
+check_eq state-unchanged-by-junk running "$(cat $D/state)"
+for junk in "relative/path" "/has space" "/tab	x"; do
+	if printf '%s' "$junk" >$D/helper 2>/dev/null; then
+		not_ok "helper-rejects-'$junk'" "write succeeded"
+	else
+		ok "helper-rejects-'$junk'"
+	fi
+done
+check helper-junk-logs sh -c "dmesg | grep -q 'helper must be empty or an absolute path'"
+check_eq helper-unchanged-by-junk "" "$(cat $D/helper)"
+echo /sbin/nothing-here >$D/helper
+check_eq helper-set /sbin/nothing-here "$(cat $D/helper)"
+echo >$D/helper
+check_eq helper-cleared "" "$(cat $D/helper)"
+long=/$(printf '%0300d' 0)
+if printf '%s' "$long" >$D/helper 2>/dev/null; then
+	not_ok helper-rejects-too-long "write succeeded"
+else
+	ok helper-rejects-too-long
+fi
+
+# control: pause, resume, stop, start, and the wrong-state errors
+echo pause >$D/control
+check_eq control-pause paused "$(cat $D/state)"
+echo resume >$D/control
+check_eq control-resume running "$(cat $D/state)"
+if echo start >$D/control 2>/dev/null; then
+	not_ok control-start-when-running-refused "write succeeded"
+else
+	ok control-start-when-running-refused
+fi
+echo stop >$D/control
+check_eq control-stop stopped "$(cat $D/state)"
+check_eq pid-zero-when-stopped 0 "$(cat $D/pid)"
+if echo pause >$D/control 2>/dev/null; then
+	not_ok control-pause-when-stopped-refused "write succeeded"
+else
+	ok control-pause-when-stopped-refused
+fi
+check_eq stopped-stays-stopped stopped "$(cat $D/state)"
+echo start >$D/control
+check_eq control-start running "$(cat $D/state)"
+
+# non-root may read but not write
+if command -v su >/dev/null && adduser -D -H kthuser 2>/dev/null; then
+	if su kthuser -s /bin/sh -c "echo stop >$D/control" 2>/dev/null; then
+		not_ok control-root-only "non-root write succeeded"
+	else
+		ok control-root-only
+	fi
+	check_eq state-readable-by-all running "$(su kthuser -s /bin/sh -c "cat $D/state")"
+else
+	skip control-root-only "no su/adduser in this busybox"
+fi
+
+# bad module parameters are refused with a clear log line
+kth_rmmod kth_selftest
+for bad in "queue_len=0" "queue_len=70000" "delay_ms=20000" "helper=relative"; do
+	dmesg_mark
+	if kth_insmod kth_selftest run_tests=0 "$bad" 2>/dev/null; then
+		not_ok "param-refused-$bad" "insmod succeeded"
+		kth_rmmod kth_selftest
+	else
+		ok "param-refused-$bad"
+	fi
+	check "param-logged-$bad" sh -c "dmesg | tail -n 5 | grep -qE 'out of range|must be empty or an absolute path'"
+done
+check no-thread-left-after-bad-params [ ! -d $D ]
+check rmmod-kthelper kth_rmmod kthelper
