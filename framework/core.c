@@ -122,7 +122,7 @@ out_put:
 	kobject_put(&t->kobj);
 	return ERR_PTR(ret);
 }
-KTH_EXPORT(kth_create);
+EXPORT_SYMBOL_NS_GPL(kth_create, KTH_NS);
 
 /**
  * kth_destroy() - stop a helper thread and free everything it owns
@@ -141,7 +141,7 @@ void kth_destroy(struct kth_thread *t)
 	kth_stop(t);
 	kobject_put(&t->kobj);
 }
-KTH_EXPORT(kth_destroy);
+EXPORT_SYMBOL_NS_GPL(kth_destroy, KTH_NS);
 
 /**
  * kth_get_stats() - read the thread's counters at one instant
@@ -167,14 +167,14 @@ void kth_get_stats(struct kth_thread *t, struct kth_stats *stats)
 	stats->helper_suppressed = READ_ONCE(t->helper_suppressed);
 	stats->uevents = READ_ONCE(t->uevents);
 }
-KTH_EXPORT(kth_get_stats);
+EXPORT_SYMBOL_NS_GPL(kth_get_stats, KTH_NS);
 
 void kth_log_stats(struct kth_thread *t, const char *why)
 {
 	struct kth_stats s;
 
 	kth_get_stats(t, &s);
-	pr_info("%s: %s: state=%s posted=%llu handled=%llu dropped=%llu depth=%u wakeups=%llu helper_runs=%llu helper_failures=%llu helper_suppressed=%llu uevents=%llu\n",
+	pr_info("%s: %s: state=%s posted=%llu handled=%llu dropped=%llu depth=%llu wakeups=%llu helper_runs=%llu helper_failures=%llu helper_suppressed=%llu uevents=%llu\n",
 		t->name, why, kth_state_name(kth_get_state(t)), s.posted, s.handled,
 		s.dropped, s.depth, s.wakeups, s.helper_runs,
 		s.helper_failures, s.helper_suppressed, s.uevents);
@@ -191,7 +191,7 @@ void *kth_priv(const struct kth_thread *t)
 {
 	return t->priv;
 }
-KTH_EXPORT(kth_priv);
+EXPORT_SYMBOL_NS_GPL(kth_priv, KTH_NS);
 
 /**
  * kth_name() - the thread's name
@@ -204,7 +204,7 @@ const char *kth_name(const struct kth_thread *t)
 {
 	return t->name;
 }
-KTH_EXPORT(kth_name);
+EXPORT_SYMBOL_NS_GPL(kth_name, KTH_NS);
 
 static int __init kth_init(void)
 {

@@ -90,7 +90,7 @@ struct kth_thread {
 	size_t event_size;
 	unsigned int flags;
 
-	struct mutex lifecycle_lock;
+	struct mutex lifecycle_lock;	/* start, stop, pause, resume */
 	struct task_struct *task;
 	enum kth_phase phase;
 	struct completion ready;
@@ -99,7 +99,7 @@ struct kth_thread {
 	struct kth_queue queue;
 	void *batch;
 
-	struct mutex config_lock;
+	struct mutex config_lock;	/* protects helper */
 	char helper[KTH_HELPER_MAX];
 	bool uevent;
 

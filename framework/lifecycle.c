@@ -59,7 +59,7 @@ enum kth_state kth_get_state(struct kth_thread *t)
 {
 	return kth_phase_to_state(READ_ONCE(t->phase));
 }
-KTH_EXPORT(kth_get_state);
+EXPORT_SYMBOL_NS_GPL(kth_get_state, KTH_NS);
 
 /* Move from @from to @to; true if the thread was in @from. */
 bool kth_change_phase(struct kth_thread *t, enum kth_phase from,
@@ -239,7 +239,7 @@ int kth_start(struct kth_thread *t)
 		pr_err("%s: start failed: %d\n", t->name, ret);
 	return ret;
 }
-KTH_EXPORT(kth_start);
+EXPORT_SYMBOL_NS_GPL(kth_start, KTH_NS);
 
 /**
  * kth_stop() - stop the helper thread now
@@ -263,7 +263,7 @@ void kth_stop(struct kth_thread *t)
 		kth_reap(t);
 	mutex_unlock(&t->lifecycle_lock);
 }
-KTH_EXPORT(kth_stop);
+EXPORT_SYMBOL_NS_GPL(kth_stop, KTH_NS);
 
 /**
  * kth_pause() - let events queue up without handling them
@@ -288,7 +288,7 @@ int kth_pause(struct kth_thread *t)
 	mutex_unlock(&t->lifecycle_lock);
 	return ret;
 }
-KTH_EXPORT(kth_pause);
+EXPORT_SYMBOL_NS_GPL(kth_pause, KTH_NS);
 
 /**
  * kth_resume() - resume a paused thread
@@ -310,4 +310,4 @@ int kth_resume(struct kth_thread *t)
 	mutex_unlock(&t->lifecycle_lock);
 	return ret;
 }
-KTH_EXPORT(kth_resume);
+EXPORT_SYMBOL_NS_GPL(kth_resume, KTH_NS);

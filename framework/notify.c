@@ -92,7 +92,7 @@ int kth_set_helper(struct kth_thread *t, const char *path)
 	mutex_unlock(&t->config_lock);
 	return 0;
 }
-KTH_EXPORT(kth_set_helper);
+EXPORT_SYMBOL_NS_GPL(kth_set_helper, KTH_NS);
 
 /**
  * kth_set_uevent() - turn the uevent sink on or off
@@ -105,7 +105,7 @@ void kth_set_uevent(struct kth_thread *t, bool on)
 {
 	WRITE_ONCE(t->uevent, on);
 }
-KTH_EXPORT(kth_set_uevent);
+EXPORT_SYMBOL_NS_GPL(kth_set_uevent, KTH_NS);
 
 static bool kth_event_name_valid(const char *event)
 {
@@ -154,7 +154,7 @@ struct kth_env *kth_env_begin(struct kth_thread *t,
 	kth_env_add(env, "KTH_SEQ=%llu", ev->seq);
 	return env;
 }
-KTH_EXPORT(kth_env_begin);
+EXPORT_SYMBOL_NS_GPL(kth_env_begin, KTH_NS);
 
 static __printf(2, 0) int kth_env_vadd(struct kth_env *env, const char *fmt,
 					va_list args)
@@ -200,7 +200,7 @@ int kth_env_add(struct kth_env *env, const char *fmt, ...)
 	va_end(args);
 	return ret;
 }
-KTH_EXPORT(kth_env_add);
+EXPORT_SYMBOL_NS_GPL(kth_env_add, KTH_NS);
 
 /**
  * kth_env_add_untrusted() - add "KEY=value" with a sanitised value
@@ -225,7 +225,7 @@ int kth_env_add_untrusted(struct kth_env *env, const char *key,
 		     value ? len : 0);
 	return kth_env_add(env, "%s=%s", key, clean);
 }
-KTH_EXPORT(kth_env_add_untrusted);
+EXPORT_SYMBOL_NS_GPL(kth_env_add_untrusted, KTH_NS);
 
 static void kth_run_helper(struct kth_thread *t, struct kth_env *env)
 {
@@ -293,4 +293,4 @@ int kth_notify(struct kth_thread *t, struct kth_env *env)
 	kth_send_uevent(t, env);
 	return 0;
 }
-KTH_EXPORT(kth_notify);
+EXPORT_SYMBOL_NS_GPL(kth_notify, KTH_NS);

@@ -128,7 +128,7 @@ out_unlock:
 	raw_spin_unlock_irqrestore(&q->lock, flags);
 	return ret;
 }
-KTH_EXPORT(kth_post);
+EXPORT_SYMBOL_NS_GPL(kth_post, KTH_NS);
 
 /* Copy up to @max of the oldest events to @buf; queue lock held. */
 static unsigned int kth_queue_take(struct kth_queue *q, void *buf,

@@ -40,4 +40,4 @@ size_t kth_sanitize(char *dst, size_t size, const char *src, size_t len)
 	dst[i] = '\0';
 	return i;
 }
-KTH_EXPORT(kth_sanitize);
+EXPORT_SYMBOL_NS_GPL(kth_sanitize, KTH_NS);

@@ -21,7 +21,10 @@
 #include <linux/sysfs.h>
 #include "kth_internal.h"
 
-#define to_kth(kobj) container_of(kobj, struct kth_thread, kobj)
+static struct kth_thread *to_kth(struct kobject *kobj)
+{
+	return container_of(kobj, struct kth_thread, kobj);
+}
 
 static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
@@ -43,24 +46,52 @@ static ssize_t pid_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%d\n", pid);
 }
 
-#define KTH_STAT_ATTR(field)						\
-static ssize_t field##_show(struct kobject *kobj,			\
-			    struct kobj_attribute *attr, char *buf)	\
-{									\
-	struct kth_stats stats;						\
-									\
-	kth_get_stats(to_kth(kobj), &stats);				\
-	return sysfs_emit(buf, "%llu\n", (u64)stats.field);		\
-}									\
-static struct kobj_attribute field##_attr = __ATTR_RO(field)
+/* A read-only counter: one show function, the field found by offset. */
+struct kth_stat_attr {
+	struct kobj_attribute attr;
+	size_t offset;
+};
 
-KTH_STAT_ATTR(posted);
-KTH_STAT_ATTR(handled);
-KTH_STAT_ATTR(dropped);
-KTH_STAT_ATTR(depth);
-KTH_STAT_ATTR(helper_runs);
-KTH_STAT_ATTR(helper_failures);
-KTH_STAT_ATTR(helper_suppressed);
+static ssize_t kth_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	struct kth_stat_attr *sa = container_of(attr, struct kth_stat_attr, attr);
+	struct kth_stats stats;
+
+	kth_get_stats(to_kth(kobj), &stats);
+	return sysfs_emit(buf, "%llu\n", *(u64 *)((void *)&stats + sa->offset));
+}
+
+static struct kth_stat_attr kth_stat_attrs[] = {
+	{
+		.attr = __ATTR(posted, 0444, kth_stat_show, NULL),
+		.offset = offsetof(struct kth_stats, posted),
+	},
+	{
+		.attr = __ATTR(handled, 0444, kth_stat_show, NULL),
+		.offset = offsetof(struct kth_stats, handled),
+	},
+	{
+		.attr = __ATTR(dropped, 0444, kth_stat_show, NULL),
+		.offset = offsetof(struct kth_stats, dropped),
+	},
+	{
+		.attr = __ATTR(depth, 0444, kth_stat_show, NULL),
+		.offset = offsetof(struct kth_stats, depth),
+	},
+	{
+		.attr = __ATTR(helper_runs, 0444, kth_stat_show, NULL),
+		.offset = offsetof(struct kth_stats, helper_runs),
+	},
+	{
+		.attr = __ATTR(helper_failures, 0444, kth_stat_show, NULL),
+		.offset = offsetof(struct kth_stats, helper_failures),
+	},
+	{
+		.attr = __ATTR(helper_suppressed, 0444, kth_stat_show, NULL),
+		.offset = offsetof(struct kth_stats, helper_suppressed),
+	},
+};
 
 static ssize_t queue_len_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
@@ -134,15 +165,15 @@ static struct kobj_attribute control_attr = __ATTR_WO(control);
 static struct attribute *kth_attrs[] = {
 	&state_attr.attr,
 	&pid_attr.attr,
-	&posted_attr.attr,
-	&handled_attr.attr,
-	&dropped_attr.attr,
-	&depth_attr.attr,
+	&kth_stat_attrs[0].attr.attr,
+	&kth_stat_attrs[1].attr.attr,
+	&kth_stat_attrs[2].attr.attr,
+	&kth_stat_attrs[3].attr.attr,
 	&queue_len_attr.attr,
 	&helper_attr.attr,
-	&helper_runs_attr.attr,
-	&helper_failures_attr.attr,
-	&helper_suppressed_attr.attr,
+	&kth_stat_attrs[4].attr.attr,
+	&kth_stat_attrs[5].attr.attr,
+	&kth_stat_attrs[6].attr.attr,
 	&control_attr.attr,
 	NULL,
 };

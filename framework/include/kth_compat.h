@@ -13,19 +13,17 @@
 #include <linux/preempt.h>
 
 /*
- * The namespace argument of EXPORT_SYMBOL_NS_GPL() and MODULE_IMPORT_NS()
- * became a string literal in 6.13.
+ * kthelper's symbol namespace, for EXPORT_SYMBOL_NS_GPL(sym, KTH_NS) and
+ * MODULE_IMPORT_NS(KTH_NS): the argument became a string literal in 6.13.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-#define KTH_EXPORT(sym)		EXPORT_SYMBOL_NS_GPL(sym, "KTHELPER")
-#define KTH_IMPORT_NS()		MODULE_IMPORT_NS("KTHELPER")
+#if KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE
+#define KTH_NS			"KTHELPER"
 #else
-#define KTH_EXPORT(sym)		EXPORT_SYMBOL_NS_GPL(sym, KTHELPER)
-#define KTH_IMPORT_NS()		MODULE_IMPORT_NS(KTHELPER)
+#define KTH_NS			KTHELPER
 #endif
 
 /* in_hardirq() replaced in_irq() in 5.11. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
+#ifdef in_hardirq
 #define kth_in_hardirq()	in_hardirq()
 #else
 #define kth_in_hardirq()	in_irq()

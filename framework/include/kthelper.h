@@ -14,6 +14,7 @@
 #define _KTHELPER_H
 
 #include <linux/compiler.h>
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <kth_compat.h>
 
@@ -57,9 +58,9 @@ enum kth_state {
 
 /* Flags for &struct kth_config.flags. */
 /* Root may signal the thread: TERM, KILL, HUP, STOP, CONT, USR1. */
-#define KTH_SIGNALS	(1U << 0)
+#define KTH_SIGNALS	BIT(0)
 /* Every notification is also sent as a KOBJ_CHANGE uevent. */
-#define KTH_UEVENT	(1U << 1)
+#define KTH_UEVENT	BIT(1)
 
 /**
  * struct kth_event - one event as the handler sees it
@@ -137,7 +138,7 @@ struct kth_stats {
 	u64 posted;
 	u64 handled;
 	u64 dropped;
-	u32 depth;
+	u64 depth;
 	u64 wakeups;
 	u64 helper_runs;
 	u64 helper_failures;

@@ -25,7 +25,7 @@
 #include <linux/string.h>
 #include <kthelper.h>
 
-KTH_IMPORT_NS();
+MODULE_IMPORT_NS(KTH_NS);
 
 /* ---------------------------------------------------------------------
  * A recording test thread
@@ -139,18 +139,49 @@ static int st_post(struct st_ctx *c, u32 producer, u32 index)
 	return kth_post(c->t, &p, sizeof(p));
 }
 
-/* Poll (with a deadline, not a fixed sleep) until @cond holds. */
-#define st_wait(cond, ms) ({						\
-	unsigned long __end = jiffies + msecs_to_jiffies(ms);		\
-	while (!(cond) && time_before(jiffies, __end))			\
-		usleep_range(500, 1000);				\
-	(cond);								\
-})
+/* Poll (with a deadline, never a fixed sleep) until @cond(@c, @arg) holds. */
+static bool st_wait(bool (*cond)(struct st_ctx *c, long arg), struct st_ctx *c,
+		    long arg, unsigned int ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+
+	while (!cond(c, arg) && time_before(jiffies, end))
+		usleep_range(500, 1000);
+	return cond(c, arg);
+}
+
+static bool st_handled_is(struct st_ctx *c, long n)
+{
+	return atomic_read(&c->handled) == n;
+}
+
+static bool st_state_is(struct st_ctx *c, long state)
+{
+	return kth_get_state(c->t) == state;
+}
+
+static bool st_reloads_is(struct st_ctx *c, long n)
+{
+	return atomic_read(&c->reloads) == n;
+}
+
+static bool st_atomic_zero(struct st_ctx *c, long arg)
+{
+	return !atomic_read((atomic_t *)arg);
+}
 
 static bool st_quiet_balanced(struct kth_thread *t, struct kth_stats *s)
 {
 	kth_get_stats(t, s);
 	return s->posted == s->handled + s->dropped + s->depth;
+}
+
+static bool st_drained(struct st_ctx *c, long arg)
+{
+	struct kth_stats s;
+
+	return st_quiet_balanced(c->t, &s) && !s.depth &&
+	       atomic_read(&c->handled) == s.handled;
 }
 
 /* ---------------------------------------------------------------------
@@ -170,13 +201,6 @@ static void st_result(bool ok, const char *name)
 	pr_info("%sok %d %s\n", ok ? "" : "not ", st_number, name);
 }
 
-#define ST_EXPECT(cond) do {						\
-	if (!(cond)) {							\
-		st_diag("%s:%d: expected %s", __func__, __LINE__, #cond); \
-		return false;						\
-	}								\
-} while (0)
-
 /* ---------------------------------------------------------------------
  * The tests; each returns true when every expectation held
  */
@@ -186,7 +210,8 @@ static bool test_start_ready(void)
 	struct st_ctx *c = st_create("kth_st_ready", 16, KTH_DROP_NEWEST);
 	bool ok = false;
 
-	ST_EXPECT(c);
+	if (!c)
+		return false;
 	if (kth_start(c->t))
 		goto out;
 	ok = c->setup_ran && kth_get_state(c->t) == KTH_RUNNING;
@@ -204,7 +229,8 @@ static bool test_setup_failure(void)
 	bool ok = false;
 	int ret;
 
-	ST_EXPECT(c);
+	if (!c)
+		return false;
 	c->setup_result = -ENODEV;
 	ret = kth_start(c->t);
 	if (ret != -ENODEV || kth_get_state(c->t) != KTH_STOPPED) {
@@ -247,7 +273,8 @@ static bool test_bad_config(void)
 	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
 	cfg.helper = NULL;
 	t = kth_create(&cfg);
-	ST_EXPECT(!IS_ERR(t));
+	if (IS_ERR(t))
+		return false;
 	ok &= PTR_ERR(kth_create(&cfg)) == -EEXIST;
 	ok &= kth_post(t, &cfg, 9) == -EMSGSIZE;
 	kth_destroy(t);
@@ -262,13 +289,14 @@ static bool test_order(void)
 	bool ok = false;
 	int i;
 
-	ST_EXPECT(c);
+	if (!c)
+		return false;
 	if (kth_start(c->t))
 		goto out;
 	for (i = 0; i < n; i++)
 		while (st_post(c, 0, i) == -ENOSPC)
 			cond_resched();
-	if (!st_wait(atomic_read(&c->handled) == n, 10000))
+	if (!st_wait(st_handled_is, c, n, 10000))
 		goto out;
 	for (i = 0; i < n; i++) {
 		if (c->rec[i].p.index != i ||
@@ -355,7 +383,8 @@ static bool test_hardirq_both_cpus(void)
 	struct kth_stats s;
 	bool ok = false;
 
-	ST_EXPECT(c);
+	if (!c)
+		return false;
 	if (kth_start(c->t))
 		goto out;
 	for_each_online_cpu(cpu) {
@@ -375,12 +404,13 @@ static bool test_hardirq_both_cpus(void)
 	for (cpu = 0; cpu < n; cpu++)
 		smp_call_function_single(prod[cpu].cpu, st_irq_arm, &prod[cpu],
 					 1);
-	if (!st_wait(!atomic_read(&running), 20000))
+	if (!st_wait(st_atomic_zero, c, (long)&running, 20000))
 		st_diag("producers did not finish");
 	for (cpu = 0; cpu < n; cpu++)
 		hrtimer_cancel(&prod[cpu].timer);
-	if (!st_wait(st_quiet_balanced(c->t, &s) && !s.depth, 20000))
+	if (!st_wait(st_drained, c, 0, 20000))
 		goto out;
+	kth_get_stats(c->t, &s);
 	st_diag("%u producers, posted=%llu handled=%llu dropped=%llu",
 		n, s.posted, s.handled, s.dropped);
 	ok = s.posted == (u64)count * n && s.handled + s.dropped == s.posted &&
@@ -401,7 +431,8 @@ static bool st_overflow(enum kth_overflow policy)
 	struct kth_stats s;
 	bool ok = false;
 
-	ST_EXPECT(c);
+	if (!c)
+		return false;
 	if (kth_start(c->t) || kth_pause(c->t))
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -414,12 +445,12 @@ static bool st_overflow(enum kth_overflow policy)
 	kth_get_stats(c->t, &s);
 	if (s.depth != 8 || s.dropped != n - 8 ||
 	    rejected != (policy == KTH_DROP_NEWEST ? n - 8 : 0)) {
-		st_diag("depth=%u dropped=%llu rejected=%d", s.depth,
+		st_diag("depth=%llu dropped=%llu rejected=%d", s.depth,
 			s.dropped, rejected);
 		goto out;
 	}
 	if (kth_resume(c->t) ||
-	    !st_wait(atomic_read(&c->handled) == 8, 5000))
+	    !st_wait(st_handled_is, c, 8, 5000))
 		goto out;
 	/* drop-newest keeps events 0..7, drop-oldest keeps 22..29 */
 	for (i = 0; i < 8; i++)
@@ -448,7 +479,8 @@ static bool test_stop_with_queue(void)
 	bool ok = false;
 	int i;
 
-	ST_EXPECT(c);
+	if (!c)
+		return false;
 	if (kth_start(c->t) || kth_pause(c->t))
 		goto out;
 	for (i = 0; i < 5; i++)
@@ -487,13 +519,14 @@ static bool test_sigkill_then_stop(void)
 	bool ok = false;
 	int i;
 
-	ST_EXPECT(c);
+	if (!c)
+		return false;
 	if (kth_start(c->t) || kth_pause(c->t))
 		goto out;
 	for (i = 0; i < 4; i++)
 		st_post(c, 0, i);
 	if (st_signal("kth_st_kill", SIGKILL) ||
-	    !st_wait(kth_get_state(c->t) == KTH_STOPPED, 5000))
+	    !st_wait(st_state_is, c, KTH_STOPPED, 5000))
 		goto out;
 	kth_stop(c->t);		/* the thread is gone: must not hang */
 	if (!st_quiet_balanced(c->t, &s) || s.dropped != 4 ||
@@ -501,7 +534,7 @@ static bool test_sigkill_then_stop(void)
 		goto out;
 	/* and it can be started again */
 	ok = !kth_start(c->t) && !st_post(c, 0, 5) &&
-	     st_wait(atomic_read(&c->handled) == 1, 5000);
+	     st_wait(st_handled_is, c, 1, 5000);
 out:
 	st_destroy(c);
 	return ok;
@@ -514,13 +547,14 @@ static bool test_sigterm_drains(void)
 	bool ok = false;
 	int i;
 
-	ST_EXPECT(c);
+	if (!c)
+		return false;
 	if (kth_start(c->t) || kth_pause(c->t))
 		goto out;
 	for (i = 0; i < 20; i++)
 		st_post(c, 0, i);
 	if (st_signal("kth_st_term", SIGTERM) ||
-	    !st_wait(kth_get_state(c->t) == KTH_STOPPED, 5000))
+	    !st_wait(st_state_is, c, KTH_STOPPED, 5000))
 		goto out;
 	ok = st_quiet_balanced(c->t, &s) && s.handled == 20 && !s.dropped &&
 	     st_post(c, 0, 0) == -ESHUTDOWN;
@@ -534,10 +568,11 @@ static bool test_sighup_reload(void)
 	struct st_ctx *c = st_create("kth_st_hup", 16, KTH_DROP_NEWEST);
 	bool ok = false;
 
-	ST_EXPECT(c);
+	if (!c)
+		return false;
 	if (kth_start(c->t) || st_signal("kth_st_hup", SIGHUP))
 		goto out;
-	ok = st_wait(atomic_read(&c->reloads) == 1, 5000) &&
+	ok = st_wait(st_reloads_is, c, 1, 5000) &&
 	     kth_get_state(c->t) == KTH_RUNNING;
 out:
 	st_destroy(c);
@@ -551,7 +586,8 @@ static bool test_pause_resume(void)
 	bool ok = false;
 	int i;
 
-	ST_EXPECT(c);
+	if (!c)
+		return false;
 	if (kth_start(c->t) || kth_pause(c->t) ||
 	    kth_get_state(c->t) != KTH_PAUSED)
 		goto out;
@@ -560,10 +596,10 @@ static bool test_pause_resume(void)
 	msleep(100);	/* a paused thread must not have handled any */
 	kth_get_stats(c->t, &s);
 	if (s.depth != 10 || atomic_read(&c->handled)) {
-		st_diag("paused thread handled events: depth=%u", s.depth);
+		st_diag("paused thread handled events: depth=%llu", s.depth);
 		goto out;
 	}
-	ok = !kth_resume(c->t) && st_wait(atomic_read(&c->handled) == 10, 5000);
+	ok = !kth_resume(c->t) && st_wait(st_handled_is, c, 10, 5000);
 out:
 	st_destroy(c);
 	return ok;
@@ -574,17 +610,18 @@ static bool test_sigstop_sigcont(void)
 	struct st_ctx *c = st_create("kth_st_stopsig", 64, KTH_DROP_NEWEST);
 	bool ok = false;
 
-	ST_EXPECT(c);
+	if (!c)
+		return false;
 	if (kth_start(c->t) || st_signal("kth_st_stopsig", SIGSTOP) ||
-	    !st_wait(kth_get_state(c->t) == KTH_PAUSED, 5000))
+	    !st_wait(st_state_is, c, KTH_PAUSED, 5000))
 		goto out;
 	st_post(c, 0, 0);
 	if (st_signal("kth_st_stopsig", SIGCONT) ||
-	    !st_wait(atomic_read(&c->handled) == 1, 5000))
+	    !st_wait(st_handled_is, c, 1, 5000))
 		goto out;
 	/* kth_stop() on a SIGSTOPped thread must not hang */
 	if (st_signal("kth_st_stopsig", SIGSTOP) ||
-	    !st_wait(kth_get_state(c->t) == KTH_PAUSED, 5000))
+	    !st_wait(st_state_is, c, KTH_PAUSED, 5000))
 		goto out;
 	kth_stop(c->t);
 	ok = kth_get_state(c->t) == KTH_STOPPED;
@@ -599,10 +636,11 @@ static bool test_restart(void)
 	bool ok = false;
 	int i;
 
-	ST_EXPECT(c);
+	if (!c)
+		return false;
 	for (i = 0; i < 3; i++) {
 		if (kth_start(c->t) || st_post(c, 0, i) ||
-		    !st_wait(atomic_read(&c->handled) == i + 1, 5000))
+		    !st_wait(st_handled_is, c, i + 1, 5000))
 			goto out;
 		kth_stop(c->t);
 	}
@@ -619,14 +657,15 @@ static bool test_burst_one_wakeup(void)
 	bool ok = false;
 	int i;
 
-	ST_EXPECT(c);
+	if (!c)
+		return false;
 	c->delay_ms = 2;	/* the thread cannot catch up with the burst */
 	if (kth_start(c->t))
 		goto out;
 	kth_get_stats(c->t, &before);
 	for (i = 0; i < 100; i++)
 		st_post(c, 0, i);
-	if (!st_wait(atomic_read(&c->handled) == 100, 10000))
+	if (!st_wait(st_handled_is, c, 100, 10000))
 		goto out;
 	kth_get_stats(c->t, &after);
 	st_diag("100 posts, %llu wakeups", after.wakeups - before.wakeups);
@@ -643,9 +682,10 @@ static bool test_idle_no_wakeups(void)
 	unsigned long switches = 0;
 	bool ok = false;
 
-	ST_EXPECT(c);
+	if (!c)
+		return false;
 	if (kth_start(c->t) || st_post(c, 0, 0) ||
-	    !st_wait(atomic_read(&c->handled) == 1, 5000))
+	    !st_wait(st_handled_is, c, 1, 5000))
 		goto out;
 	msleep(20);
 	rcu_read_lock();
@@ -692,15 +732,18 @@ static bool test_sanitize(void)
 		}
 	}
 	memset(big, 'A', sizeof(big));
-	ST_EXPECT(kth_sanitize(out, sizeof(out), big, sizeof(big)) ==
-		  KTH_UNTRUSTED_MAX - 1);
-	ST_EXPECT(kth_sanitize(out, 4, "abc\0def", 7) == 3);
+	if (kth_sanitize(out, sizeof(out), big, sizeof(big)) !=
+	    KTH_UNTRUSTED_MAX - 1 || kth_sanitize(out, 4, "abc\0def", 7) != 3)
+		return false;
+	/* every byte value: kept only if in the allowed set, else '_' */
 	for (i = 1; i < 256; i++) {
 		char in = i, o[2];
+		bool allowed = (in >= 'a' && in <= 'z') ||
+			       (in >= 'A' && in <= 'Z') ||
+			       (in >= '0' && in <= '9') || strchr("._-,:+@", in);
 
 		kth_sanitize(o, sizeof(o), &in, 1);
-		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-,:+@", o[0]) ||
-		    (o[0] != in && o[0] != '_')) {
+		if (o[0] != (allowed ? in : '_')) {
 			st_diag("byte 0x%02x gives 0x%02x", i, (u8)o[0]);
 			return false;
 		}
