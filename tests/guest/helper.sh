@@ -45,13 +45,13 @@ check_eq helper-each-seq-once "1 2 3 4 5 6 " "$seqs"
 # a missing helper is counted as a failure
 echo /nonexistent/helper >$D/helper
 echo "add" >$P/trigger
-check helper-failure-counted wait_for 10 [ "$(sysfs_get $T helper_failures)" = 1 ]
+check helper-failure-counted wait_for 10 attr_is $T helper_failures 1
 check helper-failure-logged sh -c "dmesg | grep -q 'helper /nonexistent/helper failed to start: -2'"
 
 # turned off: nothing runs
 echo >$D/helper
 echo "add" >$P/trigger
-wait_for 10 [ "$(sysfs_get $T handled)" = 8 ]
+wait_for 10 attr_is $T handled 8
 check_eq helper-off-no-run 6 "$(sysfs_get $T helper_runs)"
 
 # a helper that never exits blocks neither the thread nor unload
@@ -59,7 +59,7 @@ echo /tmp/kth-hang >$D/helper
 echo "add" >$P/trigger
 check hanging-helper-started wait_for 10 [ -f /tmp/hang.pid ]
 echo "add 3" >$P/trigger
-check thread-not-blocked-by-helper wait_for 10 [ "$(sysfs_get $T handled)" = 12 ]
+check thread-not-blocked-by-helper wait_for 10 attr_is $T handled 12
 check rmmod-with-helper-hanging timeout 20 rmmod kth_selftest
 check hanging-helper-still-alive kill -0 "$(cat /tmp/hang.pid)"
 kill "$(cat /tmp/hang.pid)" 2>/dev/null
@@ -69,7 +69,7 @@ rm -rf /tmp/rec; mkdir -p /tmp/rec
 kth_insmod kth_selftest run_tests=0 helper=/tmp/kth-record helper_burst=3 helper_rate=1 ||
 	not_ok load-ratelimited "insmod failed"
 echo "add 20" >$P/trigger
-check rate-limited-all-handled wait_for 10 [ "$(sysfs_get $T handled)" = 20 ]
+check rate-limited-all-handled wait_for 10 attr_is $T handled 20
 runs=$(sysfs_get $T helper_runs)
 supp=$(sysfs_get $T helper_suppressed)
 echo "# rate limit: $runs runs, $supp suppressed of 20"

@@ -138,3 +138,9 @@ dmesg_since_mark() {
 		index($0, m) && substr($0, index($0, m) + length(m)) == "" { at = NR }
 		END { for (i = at + 1; i <= NR; i++) print line[i] }'
 }
+
+# attr_is THREAD ATTR VALUE: the attribute reads VALUE now (for wait_for,
+# which must re-read it on every poll).
+attr_is() {
+	[ "$(cat "$KTH_SYSFS/$1/$2" 2>/dev/null)" = "$3" ]
+}

@@ -10,7 +10,7 @@
 . /scenarios/lib.sh
 
 kver=$(uname -r)
-check_eq kernel-release "5.10.0-99-amd64" "$kver"
+check_eq kernel-release "$(cat /etc/kth/kver)" "$kver"
 check proc-mounted test -r /proc/self/status
 check sysfs-mounted test -d /sys/kernel
 check devtmpfs-mounted test -c /dev/null

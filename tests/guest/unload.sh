@@ -27,7 +27,7 @@ load && kill -TERM "$(thread_pid $T)" && wait_for 5 state_is stopped
 check rmmod-stopped-by-sigterm timeout 20 rmmod kth_selftest
 
 load delay_ms=3000 && echo "ev 3" >$P/trigger
-wait_for 5 [ "$(sysfs_get $T depth)" = 2 ]
+wait_for 5 attr_is $T depth 2
 check rmmod-mid-handler timeout 20 rmmod kth_selftest
 
 load && echo stop >$D/control
@@ -52,7 +52,7 @@ check no-thread-left [ ! -d $D ]
 # suspend to the freezer test point with the thread busy: it freezes and
 # thaws, and nothing is lost
 if [ -w /sys/power/pm_test ] && grep -qw freeze /sys/power/state; then
-	load delay_ms=5
+	load delay_ms=5 queue_len=256
 	echo "ev 200" >$P/trigger
 	echo freezer >/sys/power/pm_test
 	dmesg_mark
@@ -61,7 +61,7 @@ if [ -w /sys/power/pm_test ] && grep -qw freeze /sys/power/state; then
 	check_eq freezer-cycle-ok 0 "$rc"
 	check freezer-no-failure sh -c "! dmesg | grep -q 'Freezing of tasks failed'"
 	check freezer-froze-tasks sh -c "dmesg | grep -q 'Freezing remaining freezable tasks'"
-	check freezer-all-handled wait_for 30 [ "$(sysfs_get $T handled)" = 200 ]
+	check freezer-all-handled wait_for 30 attr_is $T handled 200
 	check_eq freezer-nothing-dropped 0 "$(sysfs_get $T dropped)"
 	echo none >/sys/power/pm_test
 	kth_rmmod kth_selftest
