@@ -12,6 +12,8 @@
 #include "kth_internal.h"
 
 struct kset *kth_kset;
+/* makes "is this name free?" and adding it to the kset one step */
+static DEFINE_MUTEX(kth_names_lock);
 
 static void kth_release(struct kobject *kobj)
 {
@@ -59,6 +61,30 @@ static int kth_config_check(const struct kth_config *cfg)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* Add @t to the kset, refusing a name already in use with a clear line. */
+static int kth_add_unique(struct kth_thread *t)
+{
+	struct kobject *other;
+	int ret;
+
+	mutex_lock(&kth_names_lock);
+	other = kset_find_obj(kth_kset, t->name);
+	if (other) {
+		kobject_put(other);
+		pr_err("%s: a helper thread of that name exists already\n",
+		       t->name);
+		ret = -EEXIST;
+		goto out_unlock;
+	}
+	t->kobj.kset = kth_kset;
+	ret = kobject_add(&t->kobj, NULL, "%s", t->name);
+	if (ret)
+		pr_err("%s: cannot create sysfs directory: %d\n", t->name, ret);
+out_unlock:
+	mutex_unlock(&kth_names_lock);
+	return ret;
 }
 
 /**
@@ -110,12 +136,9 @@ struct kth_thread *kth_create(const struct kth_config *cfg)
 		ret = -ENOMEM;
 		goto out_put;
 	}
-	t->kobj.kset = kth_kset;
-	ret = kobject_add(&t->kobj, NULL, "%s", t->name);
-	if (ret) {
-		pr_err("%s: cannot create sysfs directory: %d\n", t->name, ret);
+	ret = kth_add_unique(t);
+	if (ret)
 		goto out_put;
-	}
 	return t;
 
 out_put:

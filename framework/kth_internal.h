@@ -153,5 +153,6 @@ extern const struct attribute_group *kth_groups[];
 /* signals.c */
 void kth_allow_signals(void);
 bool kth_take_signals(struct kth_thread *t);
+bool kth_kill_pending(void);
 
 #endif /* _KTH_INTERNAL_H */

@@ -82,7 +82,7 @@ static unsigned int kth_handle_batch(struct kth_thread *t, unsigned int n)
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		if (kthread_should_stop() || fatal_signal_pending(current))
+		if (kthread_should_stop() || kth_kill_pending())
 			break;
 		if (t->ops->handle)
 			t->ops->handle(t, kth_batch_event(t, i));

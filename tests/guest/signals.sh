@@ -4,6 +4,7 @@
 
 T=kth_selftest
 P=/sys/module/kth_selftest/parameters
+D=$KTH_SYSFS/$T
 kth_insmod kthelper && kth_insmod kth_selftest run_tests=0 ||
 	{ not_ok load "insmod failed"; exit 1; }
 
@@ -75,6 +76,17 @@ echo start >$KTH_SYSFS/$T/control
 echo "ev 4" >$P/trigger
 check works-after-sigkill-restart wait_for 5 handled_is 19
 check counters-balanced-at-end balanced
+
+# SIGKILL acts between two events, not after the batch in progress
+echo 200 >$P/delay_ms
+echo "slow 20" >$P/trigger
+wait_for 5 sh -c "[ \$(cat $D/handled) -ge 20 ]"
+h0=$(sysfs_get $T handled)
+kill -KILL "$(thread_pid $T)"
+check sigkill-prompt wait_for 2 state_is stopped
+h1=$(sysfs_get $T handled)
+check sigkill-at-most-one-more-event [ $((h1 - h0)) -le 1 ]
+check counters-balanced-after-prompt-kill balanced
 
 check rmmod-after-signals kth_rmmod kth_selftest
 check rmmod-kthelper kth_rmmod kthelper

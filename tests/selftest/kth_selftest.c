@@ -650,6 +650,15 @@ out:
 	return ok;
 }
 
+/* The thread came back to the queue after @n events and found it empty. */
+static bool st_queue_handled_is(struct st_ctx *c, long n)
+{
+	struct kth_stats s;
+
+	kth_get_stats(c->t, &s);
+	return s.handled == n && !s.depth;
+}
+
 static bool test_burst_one_wakeup(void)
 {
 	struct st_ctx *c = st_create("kth_st_burst", 256, KTH_DROP_NEWEST);
@@ -659,13 +668,15 @@ static bool test_burst_one_wakeup(void)
 
 	if (!c)
 		return false;
-	c->delay_ms = 2;	/* the thread cannot catch up with the burst */
-	if (kth_start(c->t))
+	if (kth_start(c->t) || st_post(c, 0, 0) ||
+	    !st_wait(st_queue_handled_is, c, 1, 5000))
 		goto out;
+	/* the thread now waits for work; make it slower than the burst */
+	c->delay_ms = 2;
 	kth_get_stats(c->t, &before);
-	for (i = 0; i < 100; i++)
+	for (i = 1; i <= 100; i++)
 		st_post(c, 0, i);
-	if (!st_wait(st_handled_is, c, 100, 10000))
+	if (!st_wait(st_queue_handled_is, c, 101, 10000))
 		goto out;
 	kth_get_stats(c->t, &after);
 	st_diag("100 posts, %llu wakeups", after.wakeups - before.wakeups);

@@ -1,0 +1,74 @@
+#!/bin/sh
+# make demo: kthelper at work, narrated.  Not a test (tests/run skips it).
+. /scenarios/lib.sh
+
+T=kth_selftest
+P=/sys/module/kth_selftest/parameters
+D=$KTH_SYSFS/$T
+say() { printf '\n==> %s\n' "$*"; }
+show() { printf '    $ %s\n' "$*"; sh -c "$*" 2>&1 | sed 's/^/    /'; }
+counters() {
+	for a in state pid posted handled dropped depth helper_runs helper_suppressed; do
+		printf '%s=%s ' $a "$(cat $D/$a)"
+	done
+	echo
+}
+
+cat >/tmp/helper <<'EOS'
+#!/bin/sh
+echo "KTH_SEQ=$KTH_SEQ argv=[$*] ACTION=$ACTION KTH_THREAD=$KTH_THREAD SELFTEST_NOTE=$SELFTEST_NOTE" >>/tmp/helper.log
+EOS
+chmod +x /tmp/helper
+
+say "Kernel $(uname -r); loading kthelper.ko and a driver on it (kth_selftest.ko)"
+show "insmod $KTH_MODDIR/kthelper.ko"
+show "insmod $KTH_MODDIR/kth_selftest.ko run_tests=0 helper=/tmp/helper uevent=1"
+show "ps | grep '\[kth_'"
+show "ls $D"
+
+say "Posting 3 events (a driver calls kth_post() from any context; here a test knob does)"
+kth-uevent-listen kthelper 3 20 >/tmp/uevents 2>/tmp/listen.err &
+wait_for 10 grep -q ready /tmp/listen.err
+show "echo 'add 1 \$(rm;reboot)' >$P/trigger; echo 'change 2' >$P/trigger"
+wait_for 10 attr_is $T helper_runs 3
+say "The user-mode helper ran once per event, with the identity codes in its environment"
+say "(note the device-supplied string, sanitised: no shell metacharacters survive)"
+show "sort -t= -k2 -n /tmp/helper.log"
+wait
+say "The same events as uevents (SUBSYSTEM=kthelper, ACTION=change, KTH_EVENT=...), as udevd sees them"
+show "grep -E '^(ACTION|SUBSYSTEM|KTH_EVENT|KTH_SEQ)=' /tmp/uevents | paste -d' ' - - - -"
+say "Counters in sysfs: posted == handled + dropped + depth"
+counters
+
+say "SIGSTOP pauses the thread; events queue up; SIGCONT resumes it"
+pid=$(cat $D/pid)
+show "kill -STOP $pid"
+wait_for 5 attr_is $T state paused
+echo "ev 5" >$P/trigger
+counters
+show "kill -CONT $pid"
+wait_for 5 attr_is $T handled 8
+counters
+
+say "SIGUSR1 writes the statistics to the kernel log"
+show "kill -USR1 $pid"
+wait_for 5 sh -c "dmesg | grep -q 'SIGUSR1: state'"
+show "dmesg | grep 'SIGUSR1: state' | tail -n 1"
+
+say "SIGKILL stops the thread at once; queued events are counted as dropped"
+echo 50 >$P/delay_ms
+echo "ev 20" >$P/trigger
+show "kill -KILL $pid"
+wait_for 10 attr_is $T state stopped
+counters
+show "echo ev >$P/trigger"
+echo "    (a stopped thread rejects posts, and counts them)"
+counters
+
+say "Started again through sysfs, then unloaded"
+echo 0 >$P/delay_ms
+show "echo start >$D/control"
+counters
+show "rmmod kth_selftest"
+show "rmmod kthelper"
+say "Done."
