@@ -33,26 +33,24 @@ void kth_allow_signals(void)
 		allow_signal(kth_signals[i]);
 }
 
-/**
- * kth_kill_pending() - has root sent SIGKILL that the thread has not seen?
+/*
+ * Has root sent SIGKILL that the thread has not dequeued yet?
  *
  * kill(2) queues a signal for the thread group (shared_pending), and since
  * the thread's handler is not SIG_DFL the kernel does not turn SIGKILL into
  * a group exit: fatal_signal_pending() stays false.  Look at both sets.
- *
- * Return: true if SIGKILL is pending.
  */
 bool kth_kill_pending(void)
 {
-	bool pending;
-
 	if (!signal_pending(current))
 		return false;
-	spin_lock_irq(&current->sighand->siglock);
-	pending = sigismember(&current->pending.signal, SIGKILL) ||
-		  sigismember(&current->signal->shared_pending.signal, SIGKILL);
-	spin_unlock_irq(&current->sighand->siglock);
-	return pending;
+	/*
+	 * A lockless peek is enough: a SIGKILL that lands just after it is
+	 * seen before the next event.
+	 */
+	return data_race(sigismember(&current->pending.signal, SIGKILL) ||
+			 sigismember(&current->signal->shared_pending.signal,
+				     SIGKILL));
 }
 
 static void kth_signal_kill(struct kth_thread *t)
