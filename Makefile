@@ -6,6 +6,7 @@
 #   make [KERNELRELEASE=6.1.0-56-amd64 | KDIR=/path/to/build]
 #   make check        all tests (boots real kernels in QEMU)
 #   make demo         boot a kernel with kthelper and show it at work
+#   make new-driver NAME=mydrv [DIR=path]   start a driver from the template
 
 # Newest installed Debian kernel headers (the build machine's own running
 # kernel usually has none).
@@ -14,7 +15,7 @@ KERNELRELEASE ?= $(shell ls -d /lib/modules/*-amd64/build 2>/dev/null | \
 		   sed 's|/lib/modules/||; s|/build||' | sort -V | tail -n 1)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
 
-.PHONY: all modules clean check demo setup
+.PHONY: all modules clean check demo setup new-driver
 
 all: modules
 
@@ -36,3 +37,6 @@ check: setup
 demo: setup
 	$(MAKE) modules
 	tests/run --kver $(KERNELRELEASE) --demo
+
+new-driver:
+	scripts/kth-new-driver "$(NAME)" $(if $(DIR),"$(DIR)")

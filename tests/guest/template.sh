@@ -1,0 +1,149 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# template - the driver template loads as it is, and drivers made from it
+# by kth-new-driver work: thread named after the module, trigger file,
+# helper with the right environment, uevent, periodic source, parameters
+# refused with a log line, unload in every state.
+#
+# template.prep (on the host, before the boot) made the two drivers loaded
+# here in a directory outside the tree: kth_gen_tree built against this
+# tree's framework, kth_gen_install (15 characters, the longest name)
+# against an installed-style framework, as kthelper's DKMS package lays it
+# out.
+# shellcheck source=tests/guest/lib.sh
+. /scenarios/lib.sh
+
+G=kth_gen_tree
+I=kth_gen_install
+DBG=/sys/kernel/debug
+mkdir -p /tmp/rec
+cat >/tmp/kth-record <<'EOS'
+#!/bin/sh
+r=/tmp/rec/$KTH_THREAD.$KTH_SEQ
+env | sort >$r.env.tmp
+echo "$0 $*" >$r.argv
+mv $r.env.tmp $r.env
+EOS
+chmod +x /tmp/kth-record
+
+# attr_ge THREAD ATTR N: the attribute reads at least N now.
+attr_ge() {
+	[ "$(cat "$KTH_SYSFS/$1/$2" 2>/dev/null || echo 0)" -ge "$3" ]
+}
+
+# loaded MODULE: MODULE is in /proc/modules.
+loaded() {
+	grep -q "^$1 " /proc/modules
+}
+
+kth_insmod kthelper || { not_ok load-kthelper "insmod kthelper failed"; exit 1; }
+
+# --- the template itself, as it is ---
+if [ -e "$KTH_MODDIR/kth_template.ko" ]; then
+	T=kth_template
+	check template-loads-as-is kth_insmod $T
+	check_eq template-thread-running running "$(sysfs_get $T state 2>&1)"
+	echo poke >$DBG/$T/trigger
+	check template-trigger-handled wait_for 10 attr_is $T handled 1
+	check_eq template-no-helper-by-default 0 "$(sysfs_get $T helper_runs)"
+	check template-unload kth_rmmod $T
+else
+	not_ok template-loads-as-is "kth_template.ko is not built"
+fi
+
+# --- kth_gen_tree: built out of tree against this tree's framework ---
+if ! kth_insmod $G helper=/tmp/kth-record queue_len=8; then
+	not_ok gen-tree-load "insmod $G failed (see template.prep's results)"
+	exit 1
+fi
+ok gen-tree-load
+pid=$(thread_pid $G)
+check_eq gen-tree-thread-name $G "$(cat /proc/"$pid"/comm 2>&1)"
+check_eq gen-tree-queue_len-param 8 "$(sysfs_get $G queue_len)"
+# shellcheck disable=SC2012 # busybox: ls -l is the portable way to a mode
+check_eq gen-tree-trigger-mode "--w-------" "$(ls -l $DBG/$G/trigger | cut -c1-10)"
+
+dmesg_mark
+# shellcheck disable=SC2016 # a hostile note, on purpose not expanded
+printf 'hello $(reboot);x' >$DBG/$G/trigger
+check gen-tree-helper-ran wait_for 10 [ -f /tmp/rec/$G.1.env ]
+env1=$(cat /tmp/rec/$G.1.env 2>/dev/null)
+has() { echo "$env1" | grep -qxF "$1"; }
+check gen-tree-env-ACTION has "ACTION=trigger"
+check gen-tree-env-KTH_EVENT has "KTH_EVENT=trigger"
+check gen-tree-env-KTH_THREAD has "KTH_THREAD=$G"
+check gen-tree-env-KTH_SEQ has "KTH_SEQ=1"
+check gen-tree-env-HOME has "HOME=/"
+check gen-tree-env-PATH has "PATH=/sbin:/bin:/usr/sbin:/usr/bin"
+check gen-tree-env-note-sanitised has "KTH_GEN_TREE_NOTE=hello___reboot__x"
+check gen-tree-env-time sh -c "echo '$env1' | grep -qE '^KTH_GEN_TREE_TIME_NS=[0-9]+\$'"
+check_eq gen-tree-env-nothing-else 8 "$(echo "$env1" | grep -cvE '^(PWD|SHLVL|_)=')"
+check_eq gen-tree-argv "/tmp/kth-record trigger" "$(cat /tmp/rec/$G.1.argv 2>/dev/null)"
+check gen-tree-logged sh -c "dmesg | grep -qF '$G: trigger seq=1 note=hello___reboot__x'"
+check_eq gen-tree-helper_runs 1 "$(sysfs_get $G helper_runs)"
+
+# a note longer than 31 characters is cut, a newline ends it
+printf '0123456789012345678901234567890123456789\nrest' >$DBG/$G/trigger
+check gen-tree-long-note wait_for 10 [ -f /tmp/rec/$G.2.env ]
+check gen-tree-note-cut grep -qxF "KTH_GEN_TREE_NOTE=0123456789012345678901234567890" /tmp/rec/$G.2.env
+# the period is off by default: nothing but the two triggers
+check_eq gen-tree-no-tick-by-default 2 "$(sysfs_get $G posted)"
+
+# a writer holding the trigger open keeps the module in (its fops owner)
+exec 3>$DBG/$G/trigger
+if rmmod $G 2>/dev/null; then
+	not_ok gen-tree-busy-while-trigger-open "rmmod succeeded"
+else
+	ok gen-tree-busy-while-trigger-open
+fi
+exec 3>&-
+check gen-tree-unload kth_rmmod $G
+check gen-tree-trigger-gone [ ! -e $DBG/$G ]
+check gen-tree-sysfs-gone [ ! -e "$KTH_SYSFS/$G" ]
+
+# --- kth_gen_install: built against an installed-style framework ---
+# bad parameters: refused at load with one log line, nothing left behind
+bad_param() { # NAME PARAM EXPECTED-LOG
+	dmesg_mark
+	if kth_insmod $I "$2" 2>/dev/null; then
+		not_ok "$1" "insmod $I $2 succeeded"
+		kth_rmmod $I
+		return
+	fi
+	if ! dmesg_since_mark | grep -qF "$3"; then
+		not_ok "$1" "no log line '$3'"
+	elif loaded $I || [ -e "$KTH_SYSFS/$I" ]; then
+		not_ok "$1" "$I left behind"
+	else
+		ok "$1"
+	fi
+}
+bad_param gen-install-bad-queue_len queue_len=0 "$I: queue_len 0 out of range 1..65536"
+bad_param gen-install-bad-period period_ms=3600001 "$I: period_ms=3600001 out of range"
+bad_param gen-install-bad-helper helper=relative/path "$I: helper must be empty or an absolute path"
+bad_param gen-install-bad-uevent uevent=maybe "invalid for parameter \`uevent'"
+
+# uevent=1: a KOBJ_CHANGE uevent per event, with the driver's variables
+check gen-install-load-uevent kth_insmod $I uevent=1
+kth-uevent-listen kthelper 1 20 >/tmp/uevents 2>/tmp/listen.err &
+lpid=$!
+wait_for 10 grep -q ready /tmp/listen.err
+# shellcheck disable=SC2016
+echo 'a$b' >$DBG/$I/trigger
+wait $lpid
+check_eq gen-install-uevent-received 0 $?
+check gen-install-uevent-thread grep -qxF "KTH_THREAD=$I" /tmp/uevents
+check gen-install-uevent-event grep -qxF "KTH_EVENT=trigger" /tmp/uevents
+check gen-install-uevent-note grep -qxF "KTH_GEN_INSTALL_NOTE=a_b" /tmp/uevents
+check gen-install-unload-uevent kth_rmmod $I
+
+# period_ms: ticks, and unload while they come
+check gen-install-load-period kth_insmod $I period_ms=50 helper=/tmp/kth-record
+check gen-install-ticks wait_for 10 attr_ge $I handled 5
+check gen-install-tick-env grep -qxF "KTH_EVENT=tick" /tmp/rec/$I.1.env
+check gen-install-tick-empty-note grep -qxF "KTH_GEN_INSTALL_NOTE=" /tmp/rec/$I.1.env
+echo x >$DBG/$I/trigger
+check gen-install-trigger-while-ticking wait_for 10 sh -c "grep -qxF KTH_EVENT=trigger /tmp/rec/$I.*.env"
+check gen-install-unload-while-ticking kth_rmmod $I
+check rmmod-kthelper kth_rmmod kthelper
