@@ -54,6 +54,12 @@ static int kth_config_check(const struct kth_config *cfg)
 		       cfg->queue_len, KTH_QUEUE_LEN_MAX);
 		return -EINVAL;
 	}
+	if (cfg->helper_burst > KTH_HELPER_RATE_MAX ||
+	    cfg->helper_rate > KTH_HELPER_RATE_MAX) {
+		pr_err("%s: helper_burst and helper_rate must be 0 (default) or 1..%d\n",
+		       cfg->name, KTH_HELPER_RATE_MAX);
+		return -EINVAL;
+	}
 	if (cfg->overflow != KTH_DROP_NEWEST &&
 	    cfg->overflow != KTH_DROP_OLDEST) {
 		pr_err("%s: overflow must be KTH_DROP_NEWEST or KTH_DROP_OLDEST\n",

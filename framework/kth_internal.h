@@ -99,11 +99,13 @@ struct kth_thread {
 	struct kth_queue queue;
 	void *batch;
 
-	struct mutex config_lock;	/* protects helper */
+	struct mutex config_lock;	/* protects helper and rate_* */
 	char helper[KTH_HELPER_MAX];
 	bool uevent;
 
 	/* helper rate limit: a token bucket kept in nanoseconds of credit */
+	unsigned int rate_burst;
+	unsigned int rate_per_sec;
 	u64 rate_credit_ns;
 	u64 rate_cost_ns;
 	u64 rate_capacity_ns;

@@ -22,12 +22,14 @@
 #define KTH_DEFAULT_BURST	10
 #define KTH_DEFAULT_RATE	5
 
+/* Set the bucket for @burst runs, then @rate per second; starts full. */
 void kth_rate_init(struct kth_thread *t, unsigned int burst,
 		   unsigned int rate)
 {
-	t->rate_cost_ns = NSEC_PER_SEC / (rate ? rate : KTH_DEFAULT_RATE);
-	t->rate_capacity_ns = t->rate_cost_ns *
-			      (burst ? burst : KTH_DEFAULT_BURST);
+	t->rate_burst = burst ? burst : KTH_DEFAULT_BURST;
+	t->rate_per_sec = rate ? rate : KTH_DEFAULT_RATE;
+	t->rate_cost_ns = NSEC_PER_SEC / t->rate_per_sec;
+	t->rate_capacity_ns = t->rate_cost_ns * t->rate_burst;
 	t->rate_credit_ns = t->rate_capacity_ns;
 	t->rate_last_ns = ktime_get_ns();
 }
@@ -227,16 +229,45 @@ int kth_env_add_untrusted(struct kth_env *env, const char *key,
 }
 EXPORT_SYMBOL_NS_GPL(kth_env_add_untrusted, KTH_NS);
 
+/**
+ * kth_set_helper_rate() - change the helper's rate limit
+ * @t: the thread
+ * @burst: runs allowed back to back, 1..%KTH_HELPER_RATE_MAX
+ * @rate: runs allowed per second after the burst, 1..%KTH_HELPER_RATE_MAX
+ *
+ * The bucket starts full again.
+ *
+ * Context: Process context; sleeps (takes a mutex).
+ * Return: 0, or -EINVAL (logged) if a value is out of range.
+ */
+int kth_set_helper_rate(struct kth_thread *t, unsigned int burst,
+			unsigned int rate)
+{
+	if (!burst || !rate || burst > KTH_HELPER_RATE_MAX ||
+	    rate > KTH_HELPER_RATE_MAX) {
+		pr_err("%s: helper burst and rate must be 1..%d\n", t->name,
+		       KTH_HELPER_RATE_MAX);
+		return -EINVAL;
+	}
+	mutex_lock(&t->config_lock);
+	kth_rate_init(t, burst, rate);
+	mutex_unlock(&t->config_lock);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(kth_set_helper_rate, KTH_NS);
+
 static void kth_run_helper(struct kth_thread *t, struct kth_env *env)
 {
+	bool allowed;
 	int ret;
 
 	mutex_lock(&t->config_lock);
 	strscpy(env->helper, t->helper, sizeof(env->helper));
+	allowed = env->helper[0] && kth_rate_allow(t);
 	mutex_unlock(&t->config_lock);
 	if (!env->helper[0])
 		return;
-	if (!kth_rate_allow(t)) {
+	if (!allowed) {
 		WRITE_ONCE(t->helper_suppressed, t->helper_suppressed + 1);
 		return;
 	}

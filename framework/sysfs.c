@@ -6,6 +6,7 @@
  *   pid        the thread's pid, 0 when stopped
  *   posted handled dropped depth queue_len
  *   helper     (rw, root) absolute path of the user-mode helper, or empty
+ *   helper_burst helper_rate (rw, root) the helper's rate limit
  *   helper_runs helper_failures helper_suppressed
  *   control    (w, root) start | stop | pause | resume
  *
@@ -130,6 +131,48 @@ static ssize_t helper_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return kth_set_helper(t, path) ?: count;
 }
 
+static ssize_t helper_burst_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_kth(kobj)->rate_burst));
+}
+
+static ssize_t helper_rate_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_kth(kobj)->rate_per_sec));
+}
+
+static ssize_t helper_burst_store(struct kobject *kobj,
+				  struct kobj_attribute *attr,
+				  const char *buf, size_t count)
+{
+	struct kth_thread *t = to_kth(kobj);
+	unsigned int burst;
+
+	if (kstrtouint(buf, 10, &burst)) {
+		pr_err("%s: helper_burst takes a number 1..%d\n", t->name,
+		       KTH_HELPER_RATE_MAX);
+		return -EINVAL;
+	}
+	return kth_set_helper_rate(t, burst, READ_ONCE(t->rate_per_sec)) ?: count;
+}
+
+static ssize_t helper_rate_store(struct kobject *kobj,
+				 struct kobj_attribute *attr,
+				 const char *buf, size_t count)
+{
+	struct kth_thread *t = to_kth(kobj);
+	unsigned int rate;
+
+	if (kstrtouint(buf, 10, &rate)) {
+		pr_err("%s: helper_rate takes a number 1..%d\n", t->name,
+		       KTH_HELPER_RATE_MAX);
+		return -EINVAL;
+	}
+	return kth_set_helper_rate(t, READ_ONCE(t->rate_burst), rate) ?: count;
+}
+
 static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
@@ -160,6 +203,8 @@ static struct kobj_attribute state_attr = __ATTR_RO(state);
 static struct kobj_attribute pid_attr = __ATTR_RO(pid);
 static struct kobj_attribute queue_len_attr = __ATTR_RO(queue_len);
 static struct kobj_attribute helper_attr = __ATTR_RW(helper);
+static struct kobj_attribute helper_burst_attr = __ATTR_RW(helper_burst);
+static struct kobj_attribute helper_rate_attr = __ATTR_RW(helper_rate);
 static struct kobj_attribute control_attr = __ATTR_WO(control);
 
 static struct attribute *kth_attrs[] = {
@@ -171,6 +216,8 @@ static struct attribute *kth_attrs[] = {
 	&kth_stat_attrs[3].attr.attr,
 	&queue_len_attr.attr,
 	&helper_attr.attr,
+	&helper_burst_attr.attr,
+	&helper_rate_attr.attr,
 	&kth_stat_attrs[4].attr.attr,
 	&kth_stat_attrs[5].attr.attr,
 	&kth_stat_attrs[6].attr.attr,

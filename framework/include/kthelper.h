@@ -28,6 +28,8 @@ struct kth_env;
 /* Largest event payload and queue a thread may ask for. */
 #define KTH_EVENT_SIZE_MAX	4096
 #define KTH_QUEUE_LEN_MAX	65536
+/* Largest helper burst and rate (runs per second). */
+#define KTH_HELPER_RATE_MAX	100000
 /* Longest sanitised string put into a notification environment. */
 #define KTH_UNTRUSTED_MAX	128
 
@@ -106,8 +108,10 @@ struct kth_ops {
  * @overflow: what to drop when the queue is full.
  * @flags: %KTH_SIGNALS, %KTH_UEVENT.
  * @helper: absolute path of the user-mode helper, or NULL or "" for none.
- * @helper_burst: helper runs allowed back to back (0 means 10).
- * @helper_rate: helper runs allowed per second after the burst (0 means 5).
+ * @helper_burst: helper runs allowed back to back (0 means 10), at most
+ *	%KTH_HELPER_RATE_MAX.
+ * @helper_rate: helper runs allowed per second after the burst (0 means 5),
+ *	at most %KTH_HELPER_RATE_MAX.
  */
 struct kth_config {
 	const char *name;
@@ -160,6 +164,8 @@ void kth_get_stats(struct kth_thread *t, struct kth_stats *stats);
 void *kth_priv(const struct kth_thread *t);
 const char *kth_name(const struct kth_thread *t);
 int kth_set_helper(struct kth_thread *t, const char *path);
+int kth_set_helper_rate(struct kth_thread *t, unsigned int burst,
+			unsigned int rate);
 void kth_set_uevent(struct kth_thread *t, bool on);
 
 struct kth_env *kth_env_begin(struct kth_thread *t,
