@@ -12,7 +12,9 @@ for a in state pid posted handled dropped depth queue_len helper_runs \
 	 helper_failures helper_suppressed; do
 	check_eq "mode-$a" "-r--r--r--" "$(ls -l $D/$a | cut -c1-10)"
 done
-check_eq mode-helper "-rw-r--r--" "$(ls -l $D/helper | cut -c1-10)"
+for a in helper helper_burst helper_rate; do
+	check_eq "mode-$a" "-rw-r--r--" "$(ls -l $D/$a | cut -c1-10)"
+done
 check_eq mode-control "--w-------" "$(ls -l $D/control | cut -c1-10)"
 check_eq queue_len-param 32 "$(cat $D/queue_len)"
 check_eq state-running running "$(cat $D/state)"
@@ -53,6 +55,22 @@ if printf '%s' "$long" >$D/helper 2>/dev/null; then
 else
 	ok helper-rejects-too-long
 fi
+
+# the helper's rate limit
+check_eq helper_burst-from-param 1000 "$(cat $D/helper_burst)"
+for junk in abc 0 100001 -1 "5 5"; do
+	if printf '%s' "$junk" >$D/helper_burst 2>/dev/null ||
+	   printf '%s' "$junk" >$D/helper_rate 2>/dev/null; then
+		not_ok "rate-rejects-'$junk'" "write succeeded"
+	else
+		ok "rate-rejects-'$junk'"
+	fi
+done
+check rate-junk-logs sh -c "dmesg | grep -q 'helper burst and rate must be 1..100000'"
+check_eq rate-unchanged-by-junk "1000 1000" "$(cat $D/helper_burst) $(cat $D/helper_rate)"
+echo 7 >$D/helper_burst
+echo 3 >$D/helper_rate
+check_eq rate-set "7 3" "$(cat $D/helper_burst) $(cat $D/helper_rate)"
 
 # control: pause, resume, stop, start, and the wrong-state errors
 echo pause >$D/control
