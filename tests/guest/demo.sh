@@ -1,5 +1,6 @@
 #!/bin/sh
 # make demo: kthelper at work, narrated.  Not a test (tests/run skips it).
+# kth-vm: --usb
 . /scenarios/lib.sh
 
 T=kth_selftest
@@ -70,5 +71,29 @@ echo 0 >$P/delay_ms
 show "echo start >$D/control"
 counters
 show "rmmod kth_selftest"
+
+say "kth_usbwatch: a khubd-style USB hotplug monitor (devices plugged into QEMU's xHCI through QMP)"
+: >/tmp/helper.log
+cat >/tmp/usb-helper <<'EOS'
+#!/bin/sh
+echo "KTH_SEQ=$KTH_SEQ ACTION=$ACTION USB_DEVICE=$USB_DEVICE BUSNUM=$BUSNUM DEVNUM=$DEVNUM PRODUCT=$PRODUCT TYPE=$TYPE SERIAL=$SERIAL PRODUCT_NAME=$PRODUCT_NAME" >>/tmp/helper.log
+EOS
+chmod +x /tmp/usb-helper
+show "insmod $KTH_MODDIR/kth_usbwatch.ko helper=/tmp/usb-helper"
+tablet() { grep -q "ACTION=$1 .*QEMU_USB_Tablet" /tmp/helper.log; }
+stick() { grep -q "ACTION=$1 .*HARDDRIVE" /tmp/helper.log; }
+echo "KTH-QMP device_add driver=usb-tablet bus=xhci.0 id=tab0"
+wait_for 30 tablet add
+echo "KTH-QMP blockdev-add driver=null-co node-name=stick0 size=67108864"
+echo "KTH-QMP device_add driver=usb-storage bus=xhci.0 drive=stick0 id=stick0 serial=DEMO-STICK"
+wait_for 30 stick add
+echo "KTH-QMP device_del id=tab0"
+wait_for 30 tablet remove
+echo "KTH-QMP device_del id=stick0"
+wait_for 30 stick remove
+say "The helper's log: coldplug (present), then two devices plugged and unplugged"
+show "sort -t= -k2 -n /tmp/helper.log"
+show "dmesg | grep 'kth_usbwatch: ' | tail -n 4"
+show "rmmod kth_usbwatch"
 show "rmmod kthelper"
 say "Done."
