@@ -158,7 +158,7 @@ static void usbwatch_handle(struct kth_thread *t, const struct kth_event *ev)
 		product);
 
 	env = kth_env_begin(t, ev, action);
-	kth_env_add(env, "USB_DEVICE=%s", e->name);
+	kth_env_add_untrusted(env, "USB_DEVICE", e->name, sizeof(e->name));
 	kth_env_add(env, "BUSNUM=%03u", e->busnum);
 	if (e->action != USBWATCH_BUS_ADD && e->action != USBWATCH_BUS_REMOVE) {
 		/* the same formats as the kernel's own USB uevent */
