@@ -60,6 +60,12 @@ static int kth_config_check(const struct kth_config *cfg)
 		       cfg->name, KTH_HELPER_RATE_MAX);
 		return -EINVAL;
 	}
+	if (cfg->sample_ms > KTH_SAMPLE_MS_MAX ||
+	    (cfg->sample_ms && !cfg->ops->sample)) {
+		pr_err("%s: sample_ms must be 0 or 1..%d, and needs a sample hook\n",
+		       cfg->name, KTH_SAMPLE_MS_MAX);
+		return -EINVAL;
+	}
 	if (cfg->overflow != KTH_DROP_NEWEST &&
 	    cfg->overflow != KTH_DROP_OLDEST) {
 		pr_err("%s: overflow must be KTH_DROP_NEWEST or KTH_DROP_OLDEST\n",
@@ -86,8 +92,22 @@ static int kth_add_unique(struct kth_thread *t)
 	}
 	t->kobj.kset = kth_kset;
 	ret = kobject_add(&t->kobj, NULL, "%s", t->name);
-	if (ret)
+	if (ret) {
 		pr_err("%s: cannot create sysfs directory: %d\n", t->name, ret);
+		goto out_unlock;
+	}
+	if (t->groups) {
+		ret = sysfs_create_groups(&t->kobj, t->groups);
+		if (ret) {
+			pr_err("%s: cannot create the driver's attributes: %d\n",
+			       t->name, ret);
+			goto out_del;
+		}
+	}
+	goto out_unlock;
+
+out_del:
+	kobject_del(&t->kobj);
 out_unlock:
 	mutex_unlock(&kth_names_lock);
 	return ret;
@@ -123,11 +143,13 @@ struct kth_thread *kth_create(const struct kth_config *cfg)
 	t->priv = cfg->priv;
 	t->event_size = cfg->event_size;
 	t->flags = cfg->flags;
+	t->groups = cfg->groups;
 	t->uevent = cfg->flags & KTH_UEVENT;
 	mutex_init(&t->lifecycle_lock);
 	mutex_init(&t->config_lock);
 	init_completion(&t->ready);
 	kth_rate_init(t, cfg->helper_burst, cfg->helper_rate);
+	kth_sampler_init(t, cfg->sample_ms);
 	kobject_init(&t->kobj, &kth_ktype);	/* from here kobject_put frees */
 
 	ret = kth_set_helper(t, cfg->helper);
@@ -166,8 +188,9 @@ void kth_destroy(struct kth_thread *t)
 {
 	if (IS_ERR_OR_NULL(t))
 		return;
-	kobject_del(&t->kobj);
+	kobject_del(&t->kobj);	/* the driver's attributes too */
 	kth_stop(t);
+	kth_sampler_stop(t);	/* a late kth_sample_now() may have re-armed it */
 	kobject_put(&t->kobj);
 }
 EXPORT_SYMBOL_NS_GPL(kth_destroy, KTH_NS);
@@ -195,6 +218,7 @@ void kth_get_stats(struct kth_thread *t, struct kth_stats *stats)
 	stats->helper_failures = READ_ONCE(t->helper_failures);
 	stats->helper_suppressed = READ_ONCE(t->helper_suppressed);
 	stats->uevents = READ_ONCE(t->uevents);
+	stats->sample_runs = READ_ONCE(t->sample_runs);
 }
 EXPORT_SYMBOL_NS_GPL(kth_get_stats, KTH_NS);
 
@@ -221,6 +245,19 @@ void *kth_priv(const struct kth_thread *t)
 	return t->priv;
 }
 EXPORT_SYMBOL_NS_GPL(kth_priv, KTH_NS);
+
+/**
+ * kth_from_kobj() - the thread behind a sysfs attribute's kobject
+ * @kobj: the kobject a show or store of &kth_config.groups was given
+ *
+ * Context: Any context.
+ * Return: the thread.
+ */
+struct kth_thread *kth_from_kobj(struct kobject *kobj)
+{
+	return container_of(kobj, struct kth_thread, kobj);
+}
+EXPORT_SYMBOL_NS_GPL(kth_from_kobj, KTH_NS);
 
 /**
  * kth_name() - the thread's name

@@ -9,6 +9,7 @@
 #include <linux/kobject.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <kthelper.h>
 #include <kth_compat.h>
 
@@ -89,6 +90,7 @@ struct kth_thread {
 	void *priv;
 	size_t event_size;
 	unsigned int flags;
+	const struct attribute_group **groups;
 
 	struct mutex lifecycle_lock;	/* start, stop, pause, resume */
 	struct task_struct *task;
@@ -116,6 +118,12 @@ struct kth_thread {
 	u64 helper_failures;
 	u64 helper_suppressed;
 	u64 uevents;
+
+	/* the optional sampler (sampler.c) */
+	struct timer_list sample_timer;
+	unsigned int sample_ms;
+	bool sampling;
+	u64 sample_runs;
 
 	struct kth_env env;
 };
@@ -151,6 +159,11 @@ int kth_helper_validate(const char *path, size_t len);
 
 /* sysfs.c */
 extern const struct attribute_group *kth_groups[];
+
+/* sampler.c */
+void kth_sampler_init(struct kth_thread *t, unsigned int ms);
+void kth_sampler_start(struct kth_thread *t);
+void kth_sampler_stop(struct kth_thread *t);
 
 /* signals.c */
 void kth_allow_signals(void);

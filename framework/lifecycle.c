@@ -161,6 +161,7 @@ static void kth_reap(struct kth_thread *t)
 	if (t->phase != KTH_PHASE_STOPPED)
 		WRITE_ONCE(t->phase, KTH_PHASE_STOPPING);
 	raw_spin_unlock_irq(&t->queue.lock);
+	kth_sampler_stop(t);
 
 	kthread_stop(task);
 
@@ -201,6 +202,7 @@ static int kth_start_locked(struct kth_thread *t)
 	ret = t->setup_result;
 	if (ret)
 		goto out_reap;
+	kth_sampler_start(t);
 	return 0;
 
 out_reap:

@@ -29,4 +29,30 @@
 #define kth_in_hardirq()	in_irq()
 #endif
 
+/* del_timer_sync() became timer_delete_sync() in 6.2 (and went in 6.15). */
+#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
+#define kth_timer_delete_sync(timer)	timer_delete_sync(timer)
+#else
+#define kth_timer_delete_sync(timer)	del_timer_sync(timer)
+#endif
+
+/* from_timer() became timer_container_of() in 6.16. */
+#ifdef from_timer
+#define kth_timer_container(var, timer, field)	from_timer(var, timer, field)
+#else
+#define kth_timer_container(var, timer, field)	timer_container_of(var, timer, field)
+#endif
+
+/* hrtimer_setup() replaced hrtimer_init() + .function in 6.13. */
+#if KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE
+#define kth_hrtimer_setup(timer, fn, clock, mode)	\
+	hrtimer_setup(timer, fn, clock, mode)
+#else
+#define kth_hrtimer_setup(timer, fn, clock, mode)	\
+	do {						\
+		hrtimer_init(timer, clock, mode);	\
+		(timer)->function = fn;			\
+	} while (0)
+#endif
+
 #endif /* _KTH_COMPAT_H */

@@ -18,6 +18,8 @@
 #include <linux/types.h>
 #include <kth_compat.h>
 
+struct attribute_group;
+struct kobject;
 struct kth_thread;
 struct kth_env;
 
@@ -30,6 +32,8 @@ struct kth_env;
 #define KTH_QUEUE_LEN_MAX	65536
 /* Largest helper burst and rate (runs per second). */
 #define KTH_HELPER_RATE_MAX	100000
+/* Longest sample period, in milliseconds (one hour). */
+#define KTH_SAMPLE_MS_MAX	3600000
 /* Longest sanitised string put into a notification environment. */
 #define KTH_UNTRUSTED_MAX	128
 
@@ -89,12 +93,17 @@ struct kth_event {
  *	a successful @setup.  Process context, may sleep.
  * @reload: runs in the thread when root sends it SIGHUP, between events:
  *	re-read parameters here.  Process context, may sleep.
+ * @sample: with &kth_config.sample_ms, runs every sample_ms while the
+ *	thread runs, from a deferrable timer: look at a level, kth_post()
+ *	when it crosses a line.  Timer (softirq) context: must not sleep.
+ *	Samples never overlap one another.
  */
 struct kth_ops {
 	int (*setup)(struct kth_thread *t);
 	void (*handle)(struct kth_thread *t, const struct kth_event *ev);
 	void (*teardown)(struct kth_thread *t);
 	void (*reload)(struct kth_thread *t);
+	void (*sample)(struct kth_thread *t);
 };
 
 /**
@@ -112,6 +121,13 @@ struct kth_ops {
  *	%KTH_HELPER_RATE_MAX.
  * @helper_rate: helper runs allowed per second after the burst (0 means 5),
  *	at most %KTH_HELPER_RATE_MAX.
+ * @sample_ms: period of the sample hook in milliseconds, 0 for none, at
+ *	most %KTH_SAMPLE_MS_MAX.
+ * @groups: the driver's own attributes, NULL-terminated, added to
+ *	/sys/kernel/kthelper/<name>/ (a ``trigger`` file, say); their show
+ *	and store get the thread's kobject: kth_from_kobj() turns it into
+ *	the thread.  kth_destroy() removes them, waiting for calls in
+ *	progress, before it stops the thread, so they are safe at unload.
  */
 struct kth_config {
 	const char *name;
@@ -124,6 +140,8 @@ struct kth_config {
 	const char *helper;
 	unsigned int helper_burst;
 	unsigned int helper_rate;
+	unsigned int sample_ms;
+	const struct attribute_group **groups;
 };
 
 /**
@@ -137,6 +155,7 @@ struct kth_config {
  * @helper_failures: helpers that could not be started.
  * @helper_suppressed: helper runs skipped by the rate limit.
  * @uevents: uevents sent.
+ * @sample_runs: times the sample hook ran.
  */
 struct kth_stats {
 	u64 posted;
@@ -148,6 +167,7 @@ struct kth_stats {
 	u64 helper_failures;
 	u64 helper_suppressed;
 	u64 uevents;
+	u64 sample_runs;
 };
 
 struct kth_thread *kth_create(const struct kth_config *cfg);
@@ -162,11 +182,14 @@ int kth_post(struct kth_thread *t, const void *data, size_t len);
 enum kth_state kth_get_state(struct kth_thread *t);
 void kth_get_stats(struct kth_thread *t, struct kth_stats *stats);
 void *kth_priv(const struct kth_thread *t);
+struct kth_thread *kth_from_kobj(struct kobject *kobj);
 const char *kth_name(const struct kth_thread *t);
 int kth_set_helper(struct kth_thread *t, const char *path);
 int kth_set_helper_rate(struct kth_thread *t, unsigned int burst,
 			unsigned int rate);
 void kth_set_uevent(struct kth_thread *t, bool on);
+int kth_set_sample_period(struct kth_thread *t, unsigned int ms);
+void kth_sample_now(struct kth_thread *t);
 
 struct kth_env *kth_env_begin(struct kth_thread *t,
 			      const struct kth_event *ev, const char *event);

@@ -30,7 +30,7 @@ show "ls $D"
 say "Posting 3 events (a driver calls kth_post() from any context; here a test knob does)"
 kth-uevent-listen kthelper 3 20 >/tmp/uevents 2>/tmp/listen.err &
 wait_for 10 grep -q ready /tmp/listen.err
-show "echo 'add 1 \$(rm;reboot)' >$P/trigger; echo 'change 2' >$P/trigger"
+show "echo 'add 1 \$(rm;reboot)' >$D/trigger; echo 'change 2' >$D/trigger"
 wait_for 10 attr_is $T helper_runs 3
 say "The user-mode helper ran once per event, with the identity codes in its environment"
 say "(note the device-supplied string, sanitised: no shell metacharacters survive)"
@@ -45,7 +45,7 @@ say "SIGSTOP pauses the thread; events queue up; SIGCONT resumes it"
 pid=$(cat $D/pid)
 show "kill -STOP $pid"
 wait_for 5 attr_is $T state paused
-echo "ev 5" >$P/trigger
+echo "ev 5" >$D/trigger
 counters
 show "kill -CONT $pid"
 wait_for 5 attr_is $T handled 8
@@ -58,11 +58,11 @@ show "dmesg | grep 'SIGUSR1: state' | tail -n 1"
 
 say "SIGKILL stops the thread at once; queued events are counted as dropped"
 echo 50 >$P/delay_ms
-echo "ev 20" >$P/trigger
+echo "ev 20" >$D/trigger
 show "kill -KILL $pid"
 wait_for 10 attr_is $T state stopped
 counters
-show "echo ev >$P/trigger"
+show "echo ev >$D/trigger"
 echo "    (a stopped thread rejects posts, and counts them)"
 counters
 

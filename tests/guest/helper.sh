@@ -20,7 +20,7 @@ kth_insmod kthelper && kth_insmod kth_selftest run_tests=0 helper=/tmp/kth-recor
 	{ not_ok load "insmod failed"; exit 1; }
 check_eq helper-from-param /tmp/kth-record "$(sysfs_get $T helper)"
 
-echo 'add 1 $(reboot);`id`|x&y>z"q' >$P/trigger
+echo 'add 1 $(reboot);`id`|x&y>z"q' >$D/trigger
 check helper-ran wait_for 10 [ -f /tmp/rec/1.env ]
 env1=$(cat /tmp/rec/1.env 2>/dev/null)
 has() { echo "$env1" | grep -qxF "$1"; }
@@ -37,28 +37,28 @@ check_eq env-no-other-vars 8 "$(echo "$env1" | grep -cvE '^(PWD|SHLVL|_)=')"
 check_eq helper_runs-counted 1 "$(sysfs_get $T helper_runs)"
 
 # events in order, each exactly once
-echo "change 5" >$P/trigger
+echo "change 5" >$D/trigger
 check helper-runs-for-each wait_for 10 [ -f /tmp/rec/6.env ]
 seqs=$(ls /tmp/rec | sed -n 's/\.env$//p' | sort -n | tr '\n' ' ')
 check_eq helper-each-seq-once "1 2 3 4 5 6 " "$seqs"
 
 # a missing helper is counted as a failure
 echo /nonexistent/helper >$D/helper
-echo "add" >$P/trigger
+echo "add" >$D/trigger
 check helper-failure-counted wait_for 10 attr_is $T helper_failures 1
 check helper-failure-logged sh -c "dmesg | grep -q 'helper /nonexistent/helper failed to start: -2'"
 
 # turned off: nothing runs
 echo >$D/helper
-echo "add" >$P/trigger
+echo "add" >$D/trigger
 wait_for 10 attr_is $T handled 8
 check_eq helper-off-no-run 6 "$(sysfs_get $T helper_runs)"
 
 # a helper that never exits blocks neither the thread nor unload
 echo /tmp/kth-hang >$D/helper
-echo "add" >$P/trigger
+echo "add" >$D/trigger
 check hanging-helper-started wait_for 10 [ -f /tmp/hang.pid ]
-echo "add 3" >$P/trigger
+echo "add 3" >$D/trigger
 check thread-not-blocked-by-helper wait_for 10 attr_is $T handled 12
 check rmmod-with-helper-hanging timeout 20 rmmod kth_selftest
 check hanging-helper-still-alive kill -0 "$(cat /tmp/hang.pid)"
@@ -68,7 +68,7 @@ kill "$(cat /tmp/hang.pid)" 2>/dev/null
 rm -rf /tmp/rec; mkdir -p /tmp/rec
 kth_insmod kth_selftest run_tests=0 helper=/tmp/kth-record helper_burst=3 helper_rate=1 ||
 	not_ok load-ratelimited "insmod failed"
-echo "add 20" >$P/trigger
+echo "add 20" >$D/trigger
 check rate-limited-all-handled wait_for 10 attr_is $T handled 20
 runs=$(sysfs_get $T helper_runs)
 supp=$(sysfs_get $T helper_suppressed)

@@ -32,7 +32,7 @@ check sighup-reloads wait_for 5 sh -c "dmesg | grep -q '$T: SIGHUP: reloading'"
 # SIGSTOP: paused; posts queue up; SIGCONT: handled
 kill -STOP "$pid"
 check sigstop-pauses wait_for 5 state_is paused
-echo "ev 5" >$P/trigger
+echo "ev 5" >$D/trigger
 check_eq paused-queues-events 5 "$(sysfs_get $T depth)"
 check_eq paused-handles-nothing 0 "$(sysfs_get $T handled)"
 kill -CONT "$pid"
@@ -43,13 +43,13 @@ check sigcont-handles-queue wait_for 5 handled_is 5
 echo 20 >$P/delay_ms
 kill -STOP "$pid"
 wait_for 5 state_is paused
-echo "ev 10" >$P/trigger
+echo "ev 10" >$D/trigger
 kill -TERM "$pid"
 check sigterm-stops wait_for 30 state_is stopped
 check_eq sigterm-drained-all 15 "$(sysfs_get $T handled)"
 check_eq sigterm-dropped-none 0 "$(sysfs_get $T dropped)"
 check_eq sigterm-pid-cleared 0 "$(sysfs_get $T pid)"
-echo "ev 3" >$P/trigger
+echo "ev 3" >$D/trigger
 check_eq stopped-rejects-and-counts 3 "$(sysfs_get $T dropped)"
 check counters-balanced-after-term balanced
 
@@ -62,7 +62,7 @@ check restart-new-pid [ "$pid2" -gt 0 ] && [ "$pid2" != "$pid" ]
 # SIGKILL: stop now; what is queued is dropped and counted
 kill -STOP "$pid2"
 wait_for 5 state_is paused
-echo "ev 7" >$P/trigger
+echo "ev 7" >$D/trigger
 kill -KILL "$pid2"
 check sigkill-stops wait_for 10 state_is stopped
 check_eq sigkill-drops-queue 10 "$(sysfs_get $T dropped)"
@@ -73,13 +73,13 @@ check thread-gone sh -c "! ps | grep -q '\[$T\]'"
 # a thread stopped by a signal starts again and works
 echo 0 >$P/delay_ms
 echo start >$KTH_SYSFS/$T/control
-echo "ev 4" >$P/trigger
+echo "ev 4" >$D/trigger
 check works-after-sigkill-restart wait_for 5 handled_is 19
 check counters-balanced-at-end balanced
 
 # SIGKILL acts between two events, not after the batch in progress
 echo 200 >$P/delay_ms
-echo "slow 20" >$P/trigger
+echo "slow 20" >$D/trigger
 wait_for 5 sh -c "[ \$(cat $D/handled) -ge 20 ]"
 h0=$(sysfs_get $T handled)
 kill -KILL "$(thread_pid $T)"

@@ -5,14 +5,15 @@
 
 T=kth_selftest
 P=/sys/module/kth_selftest/parameters
+D=$KTH_SYSFS/$T
 kth_insmod kthelper && kth_insmod kth_selftest run_tests=0 uevent=1 ||
 	{ not_ok load "insmod failed"; exit 1; }
 
 kth-uevent-listen kthelper 2 20 >/tmp/uevents 2>/tmp/listen.err &
 lpid=$!
 wait_for 10 grep -q ready /tmp/listen.err
-echo 'add 1 a$b' >$P/trigger
-echo 'remove 1' >$P/trigger
+echo 'add 1 a$b' >$D/trigger
+echo 'remove 1' >$D/trigger
 wait $lpid
 check_eq listener-got-two 0 $?
 first=$(sed -n '1,/^--$/p' /tmp/uevents)

@@ -13,11 +13,11 @@ state_is() { [ "$(sysfs_get $T state)" = "$1" ]; }
 
 load && check rmmod-running timeout 20 rmmod kth_selftest
 
-load && echo pause >$D/control && echo "ev 5" >$P/trigger
+load && echo pause >$D/control && echo "ev 5" >$D/trigger
 check rmmod-paused-by-sysfs timeout 20 rmmod kth_selftest
 
 load && kill -STOP "$(thread_pid $T)" && wait_for 5 state_is paused
-echo "ev 5" >$P/trigger
+echo "ev 5" >$D/trigger
 check rmmod-sigstopped timeout 20 rmmod kth_selftest
 
 load && kill -KILL "$(thread_pid $T)" && wait_for 5 state_is stopped
@@ -26,7 +26,7 @@ check rmmod-stopped-by-sigkill timeout 20 rmmod kth_selftest
 load && kill -TERM "$(thread_pid $T)" && wait_for 5 state_is stopped
 check rmmod-stopped-by-sigterm timeout 20 rmmod kth_selftest
 
-load delay_ms=3000 && echo "ev 3" >$P/trigger
+load delay_ms=3000 && echo "ev 3" >$D/trigger
 wait_for 5 attr_is $T depth 2
 check rmmod-mid-handler timeout 20 rmmod kth_selftest
 
@@ -39,7 +39,7 @@ fails=0
 t0=$(cut -d' ' -f1 /proc/uptime)
 while [ $n -lt 100 ]; do
 	load queue_len=16 || fails=$((fails + 1))
-	( i=0; while [ $i -lt 20 ] && echo "flow 50" >$P/trigger 2>/dev/null; do i=$((i + 1)); done ) &
+	( i=0; while [ $i -lt 20 ] && echo "flow 50" >$D/trigger 2>/dev/null; do i=$((i + 1)); done ) &
 	rmmod kth_selftest || fails=$((fails + 1))
 	wait
 	n=$((n + 1))
@@ -53,7 +53,7 @@ check no-thread-left [ ! -d $D ]
 # thaws, and nothing is lost
 if [ -w /sys/power/pm_test ] && grep -qw freeze /sys/power/state; then
 	load delay_ms=5 queue_len=256
-	echo "ev 200" >$P/trigger
+	echo "ev 200" >$D/trigger
 	echo freezer >/sys/power/pm_test
 	dmesg_mark
 	echo freeze >/sys/power/state

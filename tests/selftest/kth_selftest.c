@@ -6,8 +6,8 @@
  * Loaded with run_tests=1 (the default) it runs every test below at load
  * time and writes KTAP to the kernel log, each line prefixed with
  * "kth_selftest: ".  It then keeps one helper thread, "kth_selftest",
- * whose events are posted by writing "NAME [COUNT]" to
- * /sys/module/kth_selftest/parameters/trigger.
+ * whose events are posted by writing "NAME [COUNT [NOTE]]" to
+ * /sys/kernel/kthelper/kth_selftest/trigger.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -395,9 +395,8 @@ static bool test_hardirq_both_cpus(void)
 			.per_tick = 50,
 			.running = &running,
 		};
-		hrtimer_init(&prod[n].timer, CLOCK_MONOTONIC,
-			     HRTIMER_MODE_REL_PINNED_HARD);
-		prod[n].timer.function = st_irq_tick;
+		kth_hrtimer_setup(&prod[n].timer, st_irq_tick, CLOCK_MONOTONIC,
+				  HRTIMER_MODE_REL_PINNED_HARD);
 		atomic_inc(&running);
 		n++;
 	}
@@ -859,32 +858,46 @@ static const struct kth_ops demo_ops = {
 	.handle = demo_handle,
 };
 
-/* "NAME [COUNT [NOTE]]": post COUNT (default 1) events called NAME */
-static int trigger_set(const char *val, const struct kernel_param *kp)
+/*
+ * /sys/kernel/kthelper/kth_selftest/trigger: write "NAME [COUNT [NOTE]]"
+ * to post COUNT (default 1) events called NAME.  An attribute of the
+ * thread's own directory, so kth_destroy() removes it (waiting for writes
+ * in progress) before the thread goes: safe at unload.
+ */
+static ssize_t trigger_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
 {
+	struct kth_thread *t = kth_from_kobj(kobj);
 	struct demo_event de = {};
-	unsigned int count = 1, i;
+	unsigned int n = 1, i;
 	char name[32];
-	int n;
 
-	n = sscanf(val, "%31s %u %63s", name, &count, de.note);
-	if (n < 1 || !count || count > 1000000) {
+	if (sscanf(buf, "%31s %u %63s", name, &n, de.note) < 1 || !n ||
+	    n > 1000000) {
 		pr_err("trigger takes \"NAME [COUNT [NOTE]]\", COUNT 1..1000000\n");
 		return -EINVAL;
 	}
 	strscpy(de.name, name, sizeof(de.name));
-	if (!demo)
-		return -ENODEV;
-	for (i = 0; i < count; i++)
-		kth_post(demo, &de, sizeof(de));
-	return 0;
+	for (i = 0; i < n; i++)
+		kth_post(t, &de, sizeof(de));
+	return count;
 }
 
-static const struct kernel_param_ops trigger_ops = {
-	.set = trigger_set,
+static struct kobj_attribute trigger_attr = __ATTR_WO(trigger);
+
+static struct attribute *demo_attrs[] = {
+	&trigger_attr.attr,
+	NULL,
 };
-module_param_cb(trigger, &trigger_ops, NULL, 0200);
-MODULE_PARM_DESC(trigger, "write \"NAME [COUNT [NOTE]]\" to post events");
+
+static const struct attribute_group demo_group = {
+	.attrs = demo_attrs,
+};
+
+static const struct attribute_group *demo_groups[] = {
+	&demo_group,
+	NULL,
+};
 
 static int __init st_init(void)
 {
@@ -898,6 +911,7 @@ static int __init st_init(void)
 		.helper = helper,
 		.helper_burst = helper_burst,
 		.helper_rate = helper_rate,
+		.groups = demo_groups,
 	};
 	int ret;
 
