@@ -50,8 +50,10 @@
 #else
 #define kth_hrtimer_setup(timer, fn, clock, mode)	\
 	do {						\
-		hrtimer_init(timer, clock, mode);	\
-		(timer)->function = fn;			\
+		struct hrtimer *__kth_timer = (timer);	\
+							\
+		hrtimer_init(__kth_timer, clock, mode);	\
+		__kth_timer->function = fn;		\
 	} while (0)
 #endif
 
