@@ -5,6 +5,7 @@
 #
 #   make [KERNELRELEASE=6.1.0-56-amd64 | KDIR=/path/to/build]
 #   make check        all tests (boots real kernels in QEMU)
+#   make check-static [M=DIR]   the static analysis gate (scripts/kth-check)
 #   make demo         boot a kernel with kthelper and show it at work
 #   make new-driver NAME=mydrv [DIR=path]   start a driver from the template
 
@@ -15,7 +16,7 @@ KERNELRELEASE ?= $(shell ls -d /lib/modules/*-amd64/build 2>/dev/null | \
 		   sed 's|/lib/modules/||; s|/build||' | sort -V | tail -n 1)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
 
-.PHONY: all modules clean check demo setup new-driver
+.PHONY: all modules clean check check-static demo setup new-driver
 
 all: modules
 
@@ -33,6 +34,12 @@ setup:
 check: setup
 	$(MAKE) modules W=1
 	tests/run --kver $(KERNELRELEASE)
+
+# sparse, W=1, checkpatch, coccinelle, kernel-doc: on M=DIR, or on the whole
+# project and then kthelper's coccinelle rules against their examples.
+check-static: setup
+	scripts/kth-check --kdir $(KDIR) $(M)
+	$(if $(M),,scripts/kth-check --selftest)
 
 demo: setup
 	$(MAKE) modules
