@@ -5,38 +5,32 @@
  * One helper thread, named kth_template like the module, handles the
  * events of two sources:
  *
- *   trigger  each write to /sys/kernel/debug/kth_template/trigger posts
- *            one event; the text written (31 characters at most) is its
- *            note;
- *   tick     with period_ms set, a periodic source posts one event every
- *            period_ms milliseconds.
+ *   trigger  each write to /sys/kernel/kthelper/kth_template/trigger
+ *            posts one event; the text written (31 characters at most)
+ *            is its note;
+ *   tick     with period_ms set, one event every period_ms milliseconds.
  *
  * The thread logs every event and notifies user space: it runs the
  * helper, if one is set (helper= or /sys/kernel/kthelper/kth_template/
  * helper), with KTH_TEMPLATE_NOTE and KTH_TEMPLATE_TIME_NS in its
  * environment, and with uevent=1 sends the same variables as a uevent.
  *
- * The framework owns the thread, the queue, signals, sysfs and the
- * sinks; replace the two sources and the handler with your own.  See
+ * The framework owns the thread, the queue, signals, sysfs, the sinks,
+ * and the two sources' machinery (the trigger file, the timer); replace
+ * the sources and the handler with your own.  See
  * Documentation/writing-a-driver.rst in kthelper.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/debugfs.h>
-#include <linux/fs.h>
-#include <linux/jiffies.h>
 #include <linux/kernel.h>
+#include <linux/kobject.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
-#include <linux/workqueue.h>
+#include <linux/sysfs.h>
 #include <kthelper.h>
 
 MODULE_IMPORT_NS(KTH_NS);
-
-/* Longest period_ms: an hour. */
-#define PERIOD_MAX_MS	3600000
 
 /*
  * Parameters, read at load time.  kth_create() checks helper and
@@ -66,7 +60,6 @@ struct kth_template_event {
 };
 
 static struct kth_thread *thread;
-static struct dentry *debug_dir;
 
 /*
  * The handler: runs in the thread, once per event, in post order.
@@ -91,52 +84,57 @@ static void handle_event(struct kth_thread *t, const struct kth_event *ev)
 }
 
 /*
- * All hooks are optional and run in the thread: .setup first (its error
- * is kth_start()'s), .handle per event, .reload on SIGHUP, .teardown last.
+ * Source 1, the trigger: a write-only file in the thread's own sysfs
+ * directory, listed in kth_config.groups.  kth_create() adds it;
+ * kth_destroy() removes it, waiting for a write in progress, before the
+ * thread stops: safe at unload.  buf is NUL-terminated.  kth_post()
+ * never sleeps and works in any context, hard IRQ included; a refused
+ * post (queue full, thread stopped) is counted in "dropped" and the
+ * write fails with its error.
  */
-static const struct kth_ops kth_template_ops = {
-	.handle = handle_event,
-};
-
-/*
- * Source 1, the trigger file: a write posts one event.  kth_post() never
- * sleeps and works in any context, hard IRQ included; a refused post
- * (queue full, thread stopped) is counted in "dropped" and the write
- * fails with its error.
- */
-static ssize_t trigger_write(struct file *file, const char __user *buf,
-			     size_t count, loff_t *ppos)
+static ssize_t trigger_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
 {
 	struct kth_template_event e = {};
-	size_t len = min(count, sizeof(e.note) - 1);
 	int ret;
 
-	if (copy_from_user(e.note, buf, len))
-		return -EFAULT;
+	strscpy(e.note, buf, sizeof(e.note));	/* cut at 31 characters */
 	e.note[strcspn(e.note, "\n")] = '\0';
-	ret = kth_post(thread, &e, sizeof(e));
+	ret = kth_post(kth_from_kobj(kobj), &e, sizeof(e));
 	return ret ? ret : count;
 }
 
-static const struct file_operations trigger_fops = {
-	.owner = THIS_MODULE,		/* an open trigger pins the module */
-	.write = trigger_write,
+static struct kobj_attribute trigger_attr = __ATTR_WO(trigger);
+
+static struct attribute *kth_template_attrs[] = {
+	&trigger_attr.attr,
+	NULL,
 };
+ATTRIBUTE_GROUPS(kth_template);
 
 /*
- * Source 2, periodic: a deferrable work, so that it never wakes an idle
- * CPU just for itself.  It posts, then queues itself again.
+ * Source 2, periodic: with .sample_ms set, the framework calls this
+ * every period_ms while the thread runs, from a deferrable timer (an
+ * idle CPU is not woken for it), and stops it with the thread.  Timer
+ * context: it must not sleep.  A real driver reads a level here and
+ * posts only when it crosses a line.
  */
-static void tick(struct work_struct *work)
+static void tick(struct kth_thread *t)
 {
 	struct kth_template_event e = { .tick = true };
 
-	kth_post(thread, &e, sizeof(e));
-	schedule_delayed_work(to_delayed_work(work),
-			      msecs_to_jiffies(period_ms));
+	kth_post(t, &e, sizeof(e));
 }
 
-static DECLARE_DEFERRABLE_WORK(ticker, tick);
+/*
+ * All hooks are optional.  In the thread: .setup first (its error is
+ * kth_start()'s), .handle per event, .reload on SIGHUP, .teardown last.
+ * .sample runs only if kth_config.sample_ms is not 0.
+ */
+static const struct kth_ops kth_template_ops = {
+	.handle = handle_event,
+	.sample = tick,
+};
 
 static int __init kth_template_init(void)
 {
@@ -148,26 +146,22 @@ static int __init kth_template_init(void)
 		.overflow = KTH_DROP_NEWEST,
 		.flags = KTH_SIGNALS | (uevent ? KTH_UEVENT : 0),
 		.helper = helper,
+		.sample_ms = period_ms,		/* 0: no tick */
+		.groups = kth_template_groups,	/* the trigger */
 	};
 	int ret;
 
-	if (period_ms > PERIOD_MAX_MS) {
-		pr_err("period_ms=%u out of range: 0 (off) or 1..%u\n",
-		       period_ms, PERIOD_MAX_MS);
+	if (period_ms > KTH_SAMPLE_MS_MAX) {
+		pr_err("period_ms=%u out of range: 0 (off) or 1..%d\n",
+		       period_ms, KTH_SAMPLE_MS_MAX);
 		return -EINVAL;
 	}
 	thread = kth_create(&cfg);
 	if (IS_ERR(thread))
 		return PTR_ERR(thread);
-	ret = kth_start(thread);
+	ret = kth_start(thread);	/* and the tick with it */
 	if (ret)
 		goto out_destroy;
-
-	/* The sources start once the thread runs; exit ends them first. */
-	debug_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	debugfs_create_file("trigger", 0200, debug_dir, NULL, &trigger_fops);
-	if (period_ms)
-		schedule_delayed_work(&ticker, msecs_to_jiffies(period_ms));
 	return 0;
 
 out_destroy:
@@ -175,15 +169,13 @@ out_destroy:
 	return ret;
 }
 
+/*
+ * kth_destroy() ends both sources: it removes the trigger (waiting for a
+ * write in progress), then stops the tick and the thread.  A source of
+ * the driver's own must be ended, waiting, before it.
+ */
 static void __exit kth_template_exit(void)
 {
-	/*
-	 * End the sources and wait for them: debugfs_remove() waits for a
-	 * write in progress, cancel_delayed_work_sync() for a tick, even one
-	 * that queues itself again.  No post can follow kth_destroy().
-	 */
-	debugfs_remove(debug_dir);
-	cancel_delayed_work_sync(&ticker);
 	kth_destroy(thread);
 }
 

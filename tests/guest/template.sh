@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # template - the driver template loads as it is, and drivers made from it
-# by kth-new-driver work: thread named after the module, trigger file,
-# helper with the right environment, uevent, periodic source, parameters
-# refused with a log line, unload in every state.
+# by kth-new-driver work: thread named after the module, trigger file in
+# the thread's sysfs directory, helper with the right environment, uevent,
+# periodic source (the framework's sampler), parameters refused with a log
+# line, unload in every state, a writer hammering the trigger included.
 #
 # template.prep (on the host, before the boot) made the two drivers loaded
 # here in a directory outside the tree: kth_gen_tree built against this
@@ -16,7 +17,6 @@
 
 G=kth_gen_tree
 I=kth_gen_install
-DBG=/sys/kernel/debug
 mkdir -p /tmp/rec
 cat >/tmp/kth-record <<'EOS'
 #!/bin/sh
@@ -44,7 +44,7 @@ if [ -e "$KTH_MODDIR/kth_template.ko" ]; then
 	T=kth_template
 	check template-loads-as-is kth_insmod $T
 	check_eq template-thread-running running "$(sysfs_get $T state 2>&1)"
-	echo poke >$DBG/$T/trigger
+	echo poke >"$KTH_SYSFS/$T/trigger"
 	check template-trigger-handled wait_for 10 attr_is $T handled 1
 	check_eq template-no-helper-by-default 0 "$(sysfs_get $T helper_runs)"
 	check template-unload kth_rmmod $T
@@ -62,11 +62,12 @@ pid=$(thread_pid $G)
 check_eq gen-tree-thread-name $G "$(cat /proc/"$pid"/comm 2>&1)"
 check_eq gen-tree-queue_len-param 8 "$(sysfs_get $G queue_len)"
 # shellcheck disable=SC2012 # busybox: ls -l is the portable way to a mode
-check_eq gen-tree-trigger-mode "--w-------" "$(ls -l $DBG/$G/trigger | cut -c1-10)"
+check_eq gen-tree-trigger-mode "--w-------" "$(ls -l "$KTH_SYSFS/$G/trigger" | cut -c1-10)"
+check_eq gen-tree-no-sampler-by-default 0 "$(sysfs_get $G sample_ms)"
 
 dmesg_mark
 # shellcheck disable=SC2016 # a hostile note, on purpose not expanded
-printf 'hello $(reboot);x' >$DBG/$G/trigger
+printf 'hello $(reboot);x' >"$KTH_SYSFS/$G/trigger"
 check gen-tree-helper-ran wait_for 10 [ -f /tmp/rec/$G.1.env ]
 env1=$(cat /tmp/rec/$G.1.env 2>/dev/null)
 has() { echo "$env1" | grep -qxF "$1"; }
@@ -84,23 +85,39 @@ check gen-tree-logged sh -c "dmesg | grep -qF '$G: trigger seq=1 note=hello___re
 check_eq gen-tree-helper_runs 1 "$(sysfs_get $G helper_runs)"
 
 # a note longer than 31 characters is cut, a newline ends it
-printf '0123456789012345678901234567890123456789\nrest' >$DBG/$G/trigger
+printf '0123456789012345678901234567890123456789\nrest' >"$KTH_SYSFS/$G/trigger"
 check gen-tree-long-note wait_for 10 [ -f /tmp/rec/$G.2.env ]
 check gen-tree-note-cut grep -qxF "KTH_GEN_TREE_NOTE=0123456789012345678901234567890" /tmp/rec/$G.2.env
 # the period is off by default: nothing but the two triggers
 check_eq gen-tree-no-tick-by-default 2 "$(sysfs_get $G posted)"
 
-# a writer holding the trigger open keeps the module in (its fops owner)
-exec 3>$DBG/$G/trigger
-if rmmod $G 2>/dev/null; then
-	not_ok gen-tree-busy-while-trigger-open "rmmod succeeded"
+# unload while writers hammer the trigger: one reopens it for every
+# write, one writes through a descriptor held open across the removal.
+# kth_destroy() removes the file, waiting for a write in progress, so
+# rmmod succeeds at once, later writes fail (-ENODEV), and nothing oopses.
+rm -f /tmp/stop-writers
+trig=$KTH_SYSFS/$G/trigger
+(while [ ! -e /tmp/stop-writers ]; do echo hammer >"$trig"; done) 2>/dev/null &
+w1=$!
+(exec 3>"$trig"; while [ ! -e /tmp/stop-writers ]; do echo held >&3; done) 2>/dev/null &
+w2=$!
+before=$(sysfs_get $G posted)
+check gen-tree-writers-hammer wait_for 10 attr_ge $G posted $((before + 200))
+check gen-tree-both-writers-post wait_for 10 sh -c \
+	"grep -qx KTH_GEN_TREE_NOTE=hammer /tmp/rec/$G.*.env && grep -qx KTH_GEN_TREE_NOTE=held /tmp/rec/$G.*.env"
+dmesg_mark
+check gen-tree-unload-while-writing kth_rmmod $G
+sleep 0.2	# the writers run on against the removed file
+check gen-tree-writers-survived kill -0 $w1 $w2
+touch /tmp/stop-writers
+wait $w1 $w2
+if bad=$(dmesg_since_mark | grep -E 'Oops|(^|[^A-Za-z_])BUG:|WARNING:|general protection fault'); then
+	not_ok gen-tree-unload-while-writing-no-oops "$bad"
 else
-	ok gen-tree-busy-while-trigger-open
+	ok gen-tree-unload-while-writing-no-oops
 fi
-exec 3>&-
-check gen-tree-unload kth_rmmod $G
-check gen-tree-trigger-gone [ ! -e $DBG/$G ]
 check gen-tree-sysfs-gone [ ! -e "$KTH_SYSFS/$G" ]
+check gen-tree-unloaded sh -c "! grep -q '^$G ' /proc/modules"
 
 # --- kth_gen_install: built against an installed-style framework ---
 # bad parameters: refused at load with one log line, nothing left behind
@@ -130,7 +147,7 @@ kth-uevent-listen kthelper 1 20 >/tmp/uevents 2>/tmp/listen.err &
 lpid=$!
 wait_for 10 grep -q ready /tmp/listen.err
 # shellcheck disable=SC2016
-echo 'a$b' >$DBG/$I/trigger
+echo 'a$b' >"$KTH_SYSFS/$I/trigger"
 wait $lpid
 check_eq gen-install-uevent-received 0 $?
 check gen-install-uevent-thread grep -qxF "KTH_THREAD=$I" /tmp/uevents
@@ -138,12 +155,21 @@ check gen-install-uevent-event grep -qxF "KTH_EVENT=trigger" /tmp/uevents
 check gen-install-uevent-note grep -qxF "KTH_GEN_INSTALL_NOTE=a_b" /tmp/uevents
 check gen-install-unload-uevent kth_rmmod $I
 
-# period_ms: ticks, and unload while they come
+# period_ms: the framework's sampler ticks; it stops with the thread and
+# starts again with it; unload while ticks come
 check gen-install-load-period kth_insmod $I period_ms=50 helper=/tmp/kth-record
+check_eq gen-install-sample_ms 50 "$(sysfs_get $I sample_ms)"
 check gen-install-ticks wait_for 10 attr_ge $I handled 5
+check gen-install-sample-runs attr_ge $I sample_runs 5
 check gen-install-tick-env grep -qxF "KTH_EVENT=tick" /tmp/rec/$I.1.env
 check gen-install-tick-empty-note grep -qxF "KTH_GEN_INSTALL_NOTE=" /tmp/rec/$I.1.env
-echo x >$DBG/$I/trigger
+echo x >"$KTH_SYSFS/$I/trigger"
 check gen-install-trigger-while-ticking wait_for 10 sh -c "grep -qxF KTH_EVENT=trigger /tmp/rec/$I.*.env"
+echo stop >"$KTH_SYSFS/$I/control"
+runs=$(sysfs_get $I sample_runs)
+sleep 0.5
+check_eq gen-install-no-tick-while-stopped "$runs" "$(sysfs_get $I sample_runs)"
+echo start >"$KTH_SYSFS/$I/control"
+check gen-install-ticks-after-restart wait_for 10 attr_ge $I sample_runs $((runs + 3))
 check gen-install-unload-while-ticking kth_rmmod $I
 check rmmod-kthelper kth_rmmod kthelper
