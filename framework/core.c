@@ -227,10 +227,11 @@ void kth_log_stats(struct kth_thread *t, const char *why)
 	struct kth_stats s;
 
 	kth_get_stats(t, &s);
-	pr_info("%s: %s: state=%s posted=%llu handled=%llu dropped=%llu depth=%llu wakeups=%llu helper_runs=%llu helper_failures=%llu helper_suppressed=%llu uevents=%llu\n",
+	pr_info("%s: %s: state=%s posted=%llu handled=%llu dropped=%llu depth=%llu wakeups=%llu helper_runs=%llu helper_failures=%llu helper_suppressed=%llu uevents=%llu sample_runs=%llu\n",
 		t->name, why, kth_state_name(kth_get_state(t)), s.posted, s.handled,
 		s.dropped, s.depth, s.wakeups, s.helper_runs,
-		s.helper_failures, s.helper_suppressed, s.uevents);
+		s.helper_failures, s.helper_suppressed, s.uevents,
+		s.sample_runs);
 }
 
 /**

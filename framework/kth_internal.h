@@ -13,6 +13,10 @@
 #include <kthelper.h>
 #include <kth_compat.h>
 
+/* Bits of kth_thread.sample_flags. */
+#define KTH_SAMPLE_BUSY		0	/* a sample hook is running */
+#define KTH_SAMPLE_AGAIN	1	/* run it (once more) */
+
 /* Events the thread takes off the queue in one go. */
 #define KTH_BATCH		16
 /* Slots of a notification environment and the bytes behind them. */
@@ -123,6 +127,7 @@ struct kth_thread {
 	struct timer_list sample_timer;
 	unsigned int sample_ms;
 	bool sampling;
+	unsigned long sample_flags;	/* KTH_SAMPLE_BUSY, KTH_SAMPLE_AGAIN */
 	u64 sample_runs;
 
 	struct kth_env env;

@@ -11,9 +11,35 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitops.h>
 #include <linux/jiffies.h>
 #include <linux/timer.h>
 #include "kth_internal.h"
+
+/* Run the sample hook, or have the sample already running run it again. */
+static void kth_sample_run(struct kth_thread *t)
+{
+	for (;;) {
+		set_bit(KTH_SAMPLE_AGAIN, &t->sample_flags);
+		/* pairs with the test of AGAIN after clear_bit_unlock() */
+		smp_mb__after_atomic();
+		/*
+		 * Acquire: the last sample's writes to the driver's state are
+		 * visible (pairs with clear_bit_unlock() below).
+		 */
+		if (test_and_set_bit_lock(KTH_SAMPLE_BUSY, &t->sample_flags))
+			return;
+		while (test_and_clear_bit(KTH_SAMPLE_AGAIN, &t->sample_flags)) {
+			WRITE_ONCE(t->sample_runs, t->sample_runs + 1);
+			t->ops->sample(t);
+		}
+		clear_bit_unlock(KTH_SAMPLE_BUSY, &t->sample_flags);
+		/* a request left after our last test: serve it too */
+		smp_mb__after_atomic();
+		if (!test_bit(KTH_SAMPLE_AGAIN, &t->sample_flags))
+			return;
+	}
+}
 
 static void kth_sample_fn(struct timer_list *timer)
 {
@@ -22,8 +48,7 @@ static void kth_sample_fn(struct timer_list *timer)
 	/* pairs with WRITE_ONCE() in kth_sampler_stop() */
 	if (!READ_ONCE(t->sampling) || kth_get_state(t) == KTH_STOPPED)
 		return;
-	WRITE_ONCE(t->sample_runs, t->sample_runs + 1);
-	t->ops->sample(t);
+	kth_sample_run(t);
 	if (READ_ONCE(t->sampling))
 		mod_timer(&t->sample_timer,
 			  jiffies + msecs_to_jiffies(READ_ONCE(t->sample_ms)));
@@ -58,7 +83,8 @@ void kth_sampler_stop(struct kth_thread *t)
  * @ms: period in milliseconds, 1..%KTH_SAMPLE_MS_MAX
  *
  * A running sampler restarts its period from now.  Safe from the
- * thread's own hooks (a reload hook applying a new parameter, say).
+ * thread's own hooks (a reload hook applying a new parameter, say).  Like
+ * every call on @t, not once kth_destroy() has begun.
  *
  * Context: Any context; never sleeps.
  * Return: 0, -EINVAL (logged) if @ms is out of range, -EOPNOTSUPP if the
@@ -82,20 +108,22 @@ int kth_set_sample_period(struct kth_thread *t, unsigned int ms)
 EXPORT_SYMBOL_NS_GPL(kth_set_sample_period, KTH_NS);
 
 /**
- * kth_sample_now() - run the sample hook as soon as possible
+ * kth_sample_now() - run the sample hook now, in the caller's context
  * @t: the thread
  *
  * For a fast path that learns something changed (a tracepoint, an
  * interrupt) and wants the level looked at now rather than at the end of
- * the period.  Calls in quick succession cost one sample.  Does nothing
- * while the sampler is off.  Must not be called once kth_destroy() has
- * begun: unregister the fast path first.
+ * the period.  If a sample is running on another CPU, that one runs the
+ * hook once more instead, and this returns at once.  Does nothing while
+ * the sampler is off.  Must not be called once kth_destroy() has begun:
+ * unregister the fast path first.
  *
- * Context: Any context; never sleeps.
+ * Context: Any context but NMI; never sleeps.  The sample hook runs in
+ * the caller's context (or the running sample's).
  */
 void kth_sample_now(struct kth_thread *t)
 {
-	if (READ_ONCE(t->sampling))
-		mod_timer(&t->sample_timer, jiffies);
+	if (READ_ONCE(t->sampling) && kth_get_state(t) != KTH_STOPPED)
+		kth_sample_run(t);
 }
 EXPORT_SYMBOL_NS_GPL(kth_sample_now, KTH_NS);

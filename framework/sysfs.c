@@ -8,6 +8,7 @@
  *   helper     (rw, root) absolute path of the user-mode helper, or empty
  *   helper_burst helper_rate (rw, root) the helper's rate limit
  *   helper_runs helper_failures helper_suppressed
+ *   sample_ms sample_runs   the sampler's period (0: none) and its runs
  *   control    (w, root) start | stop | pause | resume
  *
  * A write that is not one of these returns -EINVAL, logs what is allowed
@@ -92,12 +93,22 @@ static struct kth_stat_attr kth_stat_attrs[] = {
 		.attr = __ATTR(helper_suppressed, 0444, kth_stat_show, NULL),
 		.offset = offsetof(struct kth_stats, helper_suppressed),
 	},
+	{
+		.attr = __ATTR(sample_runs, 0444, kth_stat_show, NULL),
+		.offset = offsetof(struct kth_stats, sample_runs),
+	},
 };
 
 static ssize_t queue_len_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%u\n", to_kth(kobj)->queue.len);
+}
+
+static ssize_t sample_ms_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_kth(kobj)->sample_ms));
 }
 
 static ssize_t helper_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -202,6 +213,7 @@ static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
 static struct kobj_attribute state_attr = __ATTR_RO(state);
 static struct kobj_attribute pid_attr = __ATTR_RO(pid);
 static struct kobj_attribute queue_len_attr = __ATTR_RO(queue_len);
+static struct kobj_attribute sample_ms_attr = __ATTR_RO(sample_ms);
 static struct kobj_attribute helper_attr = __ATTR_RW(helper);
 static struct kobj_attribute helper_burst_attr = __ATTR_RW(helper_burst);
 static struct kobj_attribute helper_rate_attr = __ATTR_RW(helper_rate);
@@ -221,6 +233,8 @@ static struct attribute *kth_attrs[] = {
 	&kth_stat_attrs[4].attr.attr,
 	&kth_stat_attrs[5].attr.attr,
 	&kth_stat_attrs[6].attr.attr,
+	&sample_ms_attr.attr,
+	&kth_stat_attrs[7].attr.attr,
 	&control_attr.attr,
 	NULL,
 };

@@ -57,4 +57,11 @@
 	} while (0)
 #endif
 
+/* softnet_data.dropped became an atomic_t in 6.10. */
+#if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
+#define kth_softnet_dropped(sd)	((unsigned int)atomic_read(&(sd)->dropped))
+#else
+#define kth_softnet_dropped(sd)	READ_ONCE((sd)->dropped)
+#endif
+
 #endif /* _KTH_COMPAT_H */
