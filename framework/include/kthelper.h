@@ -94,10 +94,11 @@ struct kth_event {
  * @reload: runs in the thread when root sends it SIGHUP, between events:
  *	re-read parameters here.  Process context, may sleep.
  * @sample: with &kth_config.sample_ms, runs every sample_ms while the
- *	thread runs or is paused (posts queue up then), from a deferrable timer (softirq context), and at once
- *	on kth_sample_now() (in its caller's context): look at a level,
- *	kth_post() when it crosses a line.  Must not sleep.  Samples never
- *	overlap one another, so the hook's own state needs no lock.
+ *	thread runs or is paused (posts queue up then), from a deferrable
+ *	timer (softirq context), and at once on kth_sample_now() (in its
+ *	caller's context): look at a level, kth_post() when it crosses a
+ *	line.  Must not sleep.  Samples never overlap one another, so the
+ *	hook's own state needs no lock.
  */
 struct kth_ops {
 	int (*setup)(struct kth_thread *t);
