@@ -17,7 +17,8 @@
 ///  - a sleeping call in an hrtimer callback (a function returning enum
 ///    hrtimer_restart), a hard-IRQ handler (the handler given to
 ///    request_irq() and friends; not a threaded IRQ's thread function), a
-///    timer_list callback or a tasklet;
+///    timer_list callback, a tasklet, or a kth_ops .sample hook (the
+///    framework's deferrable timer, or kth_sample_now()'s caller);
 ///  - in both places, a call to a function of the same file that itself
 ///    makes such a call (one level deep).
 /// An allocation sleeps when its gfp argument names GFP_KERNEL, GFP_USER,
@@ -155,7 +156,7 @@ if what:
 	coccilib.report.print_report(p2[0],
 		"sleep_in_atomic: %s, inside the atomic section %s() opens on line %s" % (what, lock, p1[0].line))
 
-// ---- atomic functions: hrtimer, hard IRQ, timer, tasklet ------------
+// ---- atomic functions: hrtimer, hard IRQ, timer, tasklet, .sample ----
 
 @hrtimer_cb@
 identifier h;
@@ -193,8 +194,27 @@ tasklet_setup(e1, h)
 tasklet_init(e1, h, ...)
 )
 
+@sample_init@
+identifier ops, h;
+@@
+
+struct kth_ops ops = { ..., .sample = h, ... };
+
+@sample_assign@
+struct kth_ops *pops;
+struct kth_ops sops;
+identifier h;
+@@
+
+(
+pops->sample = h
+|
+sops.sample = h
+)
+
 @in_handler exists@
-identifier h = {hrtimer_cb.h, irq_cb.h, timer_cb.h};
+identifier h = {hrtimer_cb.h, irq_cb.h, timer_cb.h, sample_init.h,
+		sample_assign.h};
 identifier f;
 position p;
 @@
@@ -215,4 +235,4 @@ p << in_handler.p;
 what = why(f, p[0])
 if what:
 	coccilib.report.print_report(p[0],
-		"sleep_in_atomic: %s, in %s(), which runs in atomic context (IRQ, hrtimer, timer or tasklet): post an event with kth_post() and do it in the handle hook" % (what, h))
+		"sleep_in_atomic: %s, in %s(), which runs in atomic context (IRQ, hrtimer, timer, tasklet or kth_ops .sample): post an event with kth_post() and do it in the handle hook" % (what, h))

@@ -75,6 +75,20 @@ static irqreturn_t ring_irq(int irq, void *dev)
 	return IRQ_HANDLED;
 }
 
+/* kth_ops.sample runs from the framework's deferrable timer */
+static void ring_sample(struct kth_thread *t)
+{
+	struct ring_event e = { .status = 3 };
+
+	if (READ_ONCE(ring_buf))
+		kth_post(t, &e, sizeof(e));
+	msleep(100); /* expected: sleep_in_atomic */
+}
+
+static const struct kth_ops ring_ops = {
+	.sample = ring_sample,
+};
+
 static int ring_probe(int irq)
 {
 	hrtimer_init(&ring_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);

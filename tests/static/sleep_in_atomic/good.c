@@ -74,6 +74,20 @@ static void ring_handle(struct kth_thread *t, const struct kth_event *ev)
 	mutex_unlock(&ring_mutex);
 }
 
+/* kth_ops.sample runs from the framework's deferrable timer */
+static void ring_sample(struct kth_thread *t)
+{
+	struct ring_event e = { .status = 3 };
+
+	if (READ_ONCE(ring_buf))
+		kth_post(t, &e, sizeof(e));
+}
+
+static const struct kth_ops ring_ops = {
+	.handle = ring_handle,
+	.sample = ring_sample,
+};
+
 static int ring_probe(int irq)
 {
 	return request_threaded_irq(irq, ring_irq, ring_irq_thread, 0,
