@@ -7,9 +7,12 @@
 /// kth_notify() owns the helper (sanitised environment, rate limit,
 /// UMH_WAIT_EXEC so a hung helper blocks nothing).  A driver that calls
 /// the raw API re-creates the bugs kthelper exists to remove.  The rule
-/// is run on everything but framework/, which implements that API.
+/// is run on everything but framework/, which implements that API, and
+/// tests/bench/, whose baselines (kthread_worker, a raw kfifo + kthread)
+/// are what kthelper is measured against.
 //
 // Options: --no-includes --include-headers
+// kth-check: skip tests/bench/
 
 virtual report
 
