@@ -19,7 +19,7 @@ static void kth_release(struct kobject *kobj)
 {
 	struct kth_thread *t = container_of(kobj, struct kth_thread, kobj);
 
-	kfree(t->batch);
+	kvfree(t->batch);
 	kth_queue_free(&t->queue);
 	kfree(t);
 }
@@ -159,7 +159,7 @@ struct kth_thread *kth_create(const struct kth_config *cfg)
 			     cfg->overflow);
 	if (ret)
 		goto out_put;
-	t->batch = kcalloc(KTH_BATCH, t->queue.slot_size, GFP_KERNEL);
+	t->batch = kvcalloc(KTH_BATCH, t->queue.slot_size, GFP_KERNEL);
 	if (!t->batch) {
 		ret = -ENOMEM;
 		goto out_put;
@@ -208,9 +208,9 @@ void kth_get_stats(struct kth_thread *t, struct kth_stats *stats)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&t->queue.lock, flags);
-	stats->posted = t->queue.posted;
+	stats->posted = atomic64_read(&t->queue.posted);
 	stats->handled = t->queue.handled;
-	stats->dropped = t->queue.dropped;
+	stats->dropped = t->queue.dropped + atomic64_read(&t->queue.rejected);
 	stats->depth = t->queue.depth;
 	stats->wakeups = t->queue.wakeups;
 	raw_spin_unlock_irqrestore(&t->queue.lock, flags);

@@ -18,7 +18,7 @@
 #define KTH_SAMPLE_AGAIN	1	/* run it (once more) */
 
 /* Events the thread takes off the queue in one go. */
-#define KTH_BATCH		16
+#define KTH_BATCH		64
 /* Slots of a notification environment and the bytes behind them. */
 #define KTH_ENV_SLOTS		48
 #define KTH_ENV_BYTES		1536
@@ -42,6 +42,8 @@ enum kth_phase {
  * @slots: @len slots of @slot_size bytes, each a &struct kth_event.
  * @head: index of the next slot to fill; the oldest is @head - @depth.
  * @waiting: the consumer is going to sleep and needs a wakeup.
+ * @posted: every kth_post() call; also the source of sequence numbers.
+ * @rejected: posts refused without the lock (counted as dropped too).
  */
 struct kth_queue {
 	raw_spinlock_t lock;
@@ -52,7 +54,8 @@ struct kth_queue {
 	u32 depth;
 	bool waiting;
 	enum kth_overflow overflow;
-	u64 posted;
+	atomic64_t posted;
+	atomic64_t rejected;
 	u64 handled;
 	u64 dropped;
 	u64 wakeups;

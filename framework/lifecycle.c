@@ -17,6 +17,7 @@
 
 #include <linux/freezer.h>
 #include <linux/kthread.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -171,6 +172,8 @@ static void kth_reap(struct kth_thread *t)
 	t->queue.waiting = false;
 	kth_queue_discard(&t->queue);
 	raw_spin_unlock_irq(&t->queue.lock);
+	/* pairs with rcu_read_lock() around the wakeup in kth_post() */
+	synchronize_rcu();
 	put_task_struct(task);
 }
 

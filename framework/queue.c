@@ -8,11 +8,13 @@
  * helper thread) copies up to KTH_BATCH events out per lock hold, so a
  * burst costs one wakeup and a handful of lock round trips.
  */
+#include <linux/atomic.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/timekeeping.h>
 #include "kth_internal.h"
 
 /**
@@ -54,13 +56,21 @@ void kth_queue_discard(struct kth_queue *q)
 {
 	lockdep_assert_held(&q->lock);
 	q->dropped += q->depth;
-	q->depth = 0;
+	WRITE_ONCE(q->depth, 0);
 }
 
 static bool kth_phase_accepts(enum kth_phase phase)
 {
 	return phase == KTH_PHASE_STARTING || phase == KTH_PHASE_RUNNING ||
 	       phase == KTH_PHASE_PAUSED;
+}
+
+/* A post refused without taking the lock: count it and return @ret. */
+static int kth_reject(struct kth_queue *q, int ret)
+{
+	atomic64_inc(&q->posted);
+	atomic64_inc(&q->rejected);
+	return ret;
 }
 
 /**
@@ -73,8 +83,9 @@ static bool kth_phase_accepts(enum kth_phase phase)
  * costs one wakeup.  Every call counts as posted; one that is not queued,
  * or that evicts an older event, counts as dropped.
  *
- * Context: Any context, hard IRQ and NMI-free atomic sections included.
- * Never sleeps, never allocates.  Takes the queue's raw spinlock.
+ * Context: Any context, hard IRQ included.  Never sleeps, never
+ * allocates.  Takes the queue's raw spinlock (not when it can tell
+ * without it that the event will be refused).
  * Return: 0 if the event was queued (with %KTH_DROP_OLDEST, possibly by
  * evicting the oldest one); -ENOSPC if the queue was full and the policy
  * is %KTH_DROP_NEWEST; -ESHUTDOWN if the thread is stopped or stopping;
@@ -83,50 +94,69 @@ static bool kth_phase_accepts(enum kth_phase phase)
 int kth_post(struct kth_thread *t, const void *data, size_t len)
 {
 	struct kth_queue *q = &t->queue;
+	struct task_struct *wake = NULL;
 	struct kth_event *ev;
 	unsigned long flags;
-	int ret = 0;
+	u64 now;
 
 	if (unlikely(len > t->event_size))
 		return -EMSGSIZE;
+	/*
+	 * A producer outrunning the thread must not fight it for the lock
+	 * just to be refused: a full queue or a stopped thread is seen
+	 * without it.  The checks are repeated under the lock.
+	 */
+	if (unlikely(!kth_phase_accepts(READ_ONCE(t->phase))))
+		return kth_reject(q, -ESHUTDOWN);
+	if (unlikely(READ_ONCE(q->depth) == q->len &&
+		     q->overflow == KTH_DROP_NEWEST))
+		return kth_reject(q, -ENOSPC);
+	now = local_clock();	/* not ktime_get_ns(): a VM's HPET costs µs */
 
 	raw_spin_lock_irqsave(&q->lock, flags);
-	q->posted++;
 	if (unlikely(!kth_phase_accepts(t->phase))) {
-		q->dropped++;
-		ret = -ESHUTDOWN;
-		goto out_unlock;
+		raw_spin_unlock_irqrestore(&q->lock, flags);
+		return kth_reject(q, -ESHUTDOWN);
 	}
 	if (unlikely(q->depth == q->len)) {
-		q->dropped++;
 		if (q->overflow == KTH_DROP_NEWEST) {
-			ret = -ENOSPC;
-			goto out_unlock;
+			raw_spin_unlock_irqrestore(&q->lock, flags);
+			return kth_reject(q, -ENOSPC);
 		}
-		q->depth--;	/* the oldest slot is overwritten below */
+		/* the oldest slot is overwritten below */
+		WRITE_ONCE(q->depth, q->depth - 1);
+		q->dropped++;
 	}
 	ev = kth_slot(q, q->head);
-	ev->seq = q->posted;
-	ev->timestamp_ns = ktime_get_ns();
+	/* taken under the lock: sequence numbers follow queue order */
+	ev->seq = atomic64_inc_return(&q->posted);
+	ev->timestamp_ns = now;
 	ev->len = len;
 	memcpy(ev->data, data, len);
 	if (++q->head == q->len)
 		q->head = 0;
-	q->depth++;
+	WRITE_ONCE(q->depth, q->depth + 1);
 	/*
 	 * The consumer sets @waiting and its task state under this lock
-	 * before it sleeps (kth_queue_wait()), so a wakeup cannot be lost.
-	 * The task is woken under the lock because kth_stop() clears and
-	 * releases @t->task under it too.
+	 * before it sleeps (kth_queue_next()), so a wakeup cannot be lost.
 	 */
 	if (q->waiting && t->phase != KTH_PHASE_PAUSED) {
 		q->waiting = false;
 		q->wakeups++;
-		wake_up_process(t->task);
+		wake = t->task;
+		/*
+		 * kth_reap() clears @t->task under this lock and waits for an
+		 * RCU grace period before it drops the task: the wakeup below
+		 * is done inside a read-side section begun under the lock.
+		 */
+		rcu_read_lock();
 	}
-out_unlock:
 	raw_spin_unlock_irqrestore(&q->lock, flags);
-	return ret;
+	if (wake) {
+		wake_up_process(wake);
+		rcu_read_unlock();
+	}
+	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(kth_post, KTH_NS);
 
@@ -142,7 +172,7 @@ static unsigned int kth_queue_take(struct kth_queue *q, void *buf,
 	if (n > first)
 		memcpy(buf + first * q->slot_size, kth_slot(q, 0),
 		       (n - first) * q->slot_size);
-	q->depth -= n;
+	WRITE_ONCE(q->depth, q->depth - n);
 	return n;
 }
 

@@ -72,7 +72,9 @@ enum kth_state {
  * struct kth_event - one event as the handler sees it
  * @seq: sequence number, 1 for the first kth_post() on this thread; every
  *	post takes one, dropped or not, so a gap shows a drop.
- * @timestamp_ns: CLOCK_MONOTONIC time of the post, in nanoseconds.
+ * @timestamp_ns: time of the post, local_clock() (nanoseconds since boot,
+ *	the clock of printk and ftrace): cheap, monotonic on one CPU,
+ *	within a tick across CPUs.
  * @len: number of payload bytes the poster supplied.
  * @data: the payload, copied at post time, aligned for any type.
  */

@@ -38,7 +38,8 @@ check_eq helper_runs-counted 1 "$(sysfs_get $T helper_runs)"
 
 # events in order, each exactly once
 echo "change 5" >$D/trigger
-check helper-runs-for-each wait_for 10 [ -f /tmp/rec/6.env ]
+all_six() { for i in 1 2 3 4 5 6; do [ -f /tmp/rec/$i.env ] || return 1; done; }
+check helper-runs-for-each wait_for 10 all_six
 seqs=$(ls /tmp/rec | sed -n 's/\.env$//p' | sort -n | tr '\n' ' ')
 check_eq helper-each-seq-once "1 2 3 4 5 6 " "$seqs"
 
