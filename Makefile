@@ -8,6 +8,9 @@
 #   make check-static [M=DIR]   the static analysis gate (scripts/kth-check)
 #   make demo         boot a kernel with kthelper and show it at work
 #   make new-driver NAME=mydrv [DIR=path]   start a driver from the template
+#   make dkms-install [KERNELRELEASE=...]   install with DKMS for that kernel
+#   make dkms-remove [KERNELRELEASE=...]    and remove it again
+#   make deb          build/deb/kthelper-dkms_<version>_all.deb
 
 # Newest installed Debian kernel headers (the build machine's own running
 # kernel usually has none).
@@ -47,3 +50,15 @@ demo: setup
 
 new-driver:
 	scripts/kth-new-driver "$(NAME)" $(if $(DIR),"$(DIR)")
+
+# DKMS and the Debian package (scripts/kth-dkms, Documentation/packaging.rst).
+.PHONY: dkms-install dkms-remove deb
+
+dkms-install:
+	scripts/kth-dkms install $(KERNELRELEASE)
+
+dkms-remove:
+	scripts/kth-dkms remove $(KERNELRELEASE)
+
+deb:
+	scripts/kth-dkms deb
