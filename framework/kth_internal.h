@@ -36,7 +36,7 @@ enum kth_phase {
 	KTH_PHASE_STOPPING,	/* kth_stop() waits for the thread */
 };
 
-/**
+/*
  * struct kth_queue - bounded multi-producer, single-consumer event ring
  * @lock: raw, so posting is safe from hard IRQ and on PREEMPT_RT.
  * @slots: @len slots of @slot_size bytes, each a &struct kth_event.
@@ -61,7 +61,7 @@ struct kth_queue {
 	u64 wakeups;
 };
 
-/**
+/*
  * struct kth_env - a notification environment under construction
  * @envp: envp[0] is "ACTION=<event>" for the helper only; the uevent gets
  *	&envp[1], because the kernel sets a uevent's ACTION itself.
@@ -79,7 +79,7 @@ struct kth_env {
 	char *argv[3];
 };
 
-/**
+/*
  * struct kth_thread - one helper thread and everything it owns
  * @kobj: /sys/kernel/kthelper/<name>; its release frees the thread.
  * @lifecycle_lock: serialises start, stop, pause and resume callers.

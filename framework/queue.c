@@ -97,6 +97,7 @@ int kth_post(struct kth_thread *t, const void *data, size_t len)
 	struct task_struct *wake = NULL;
 	struct kth_event *ev;
 	unsigned long flags;
+	int ret;
 	u64 now;
 
 	if (unlikely(len > t->event_size))
@@ -113,15 +114,21 @@ int kth_post(struct kth_thread *t, const void *data, size_t len)
 		return kth_reject(q, -ENOSPC);
 	now = local_clock();	/* not ktime_get_ns(): a VM's HPET costs µs */
 
+	/*
+	 * kth_reap() clears @t->task under the queue lock and waits for an
+	 * RCU grace period before it drops the task, so the task read under
+	 * the lock may be woken after it, until rcu_read_unlock().
+	 */
+	rcu_read_lock();
 	raw_spin_lock_irqsave(&q->lock, flags);
 	if (unlikely(!kth_phase_accepts(t->phase))) {
-		raw_spin_unlock_irqrestore(&q->lock, flags);
-		return kth_reject(q, -ESHUTDOWN);
+		ret = -ESHUTDOWN;
+		goto out_unlock;
 	}
 	if (unlikely(q->depth == q->len)) {
 		if (q->overflow == KTH_DROP_NEWEST) {
-			raw_spin_unlock_irqrestore(&q->lock, flags);
-			return kth_reject(q, -ENOSPC);
+			ret = -ENOSPC;
+			goto out_unlock;
 		}
 		/* the oldest slot is overwritten below */
 		WRITE_ONCE(q->depth, q->depth - 1);
@@ -144,19 +151,17 @@ int kth_post(struct kth_thread *t, const void *data, size_t len)
 		q->waiting = false;
 		q->wakeups++;
 		wake = t->task;
-		/*
-		 * kth_reap() clears @t->task under this lock and waits for an
-		 * RCU grace period before it drops the task: the wakeup below
-		 * is done inside a read-side section begun under the lock.
-		 */
-		rcu_read_lock();
 	}
 	raw_spin_unlock_irqrestore(&q->lock, flags);
-	if (wake) {
+	if (wake)
 		wake_up_process(wake);
-		rcu_read_unlock();
-	}
+	rcu_read_unlock();
 	return 0;
+
+out_unlock:
+	raw_spin_unlock_irqrestore(&q->lock, flags);
+	rcu_read_unlock();
+	return kth_reject(q, ret);
 }
 EXPORT_SYMBOL_NS_GPL(kth_post, KTH_NS);
 

@@ -396,3 +396,4 @@ module_init(netbuf_init);
 module_exit(netbuf_exit);
 MODULE_DESCRIPTION("kthelper sample: network receive-buffer low-watermark watcher");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(KTH_VERSION);

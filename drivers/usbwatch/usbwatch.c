@@ -217,3 +217,4 @@ module_init(usbwatch_init);
 module_exit(usbwatch_exit);
 MODULE_DESCRIPTION("kthelper sample: khubd-style USB hotplug monitor");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(KTH_VERSION);

@@ -284,7 +284,7 @@ static bool test_bad_config(void)
 static bool test_order(void)
 {
 	struct st_ctx *c = st_create("kth_st_order", 256, KTH_DROP_NEWEST);
-	static u64 last_ts[NR_CPUS];
+	static u64 last_ts[64];
 	const int n = 2000;
 	struct kth_stats s;
 	bool ok = false;
@@ -305,11 +305,12 @@ static bool test_order(void)
 		/* timestamps are local_clock(): ordered per CPU */
 		if (c->rec[i].p.index != i ||
 		    (i && c->rec[i].seq <= c->rec[i - 1].seq) ||
-		    (cpu < NR_CPUS && c->rec[i].timestamp_ns < last_ts[cpu])) {
+		    (cpu < ARRAY_SIZE(last_ts) &&
+		     c->rec[i].timestamp_ns < last_ts[cpu])) {
 			st_diag("event %d out of order", i);
 			goto out;
 		}
-		if (cpu < NR_CPUS)
+		if (cpu < ARRAY_SIZE(last_ts))
 			last_ts[cpu] = c->rec[i].timestamp_ns;
 	}
 	ok = st_quiet_balanced(c->t, &s) && s.handled == n;
