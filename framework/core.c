@@ -159,7 +159,9 @@ struct kth_thread *kth_create(const struct kth_config *cfg)
 			     cfg->overflow);
 	if (ret)
 		goto out_put;
-	t->batch = kvcalloc(KTH_BATCH, t->queue.slot_size, GFP_KERNEL);
+	t->batch_len = clamp_t(unsigned int, KTH_BATCH_BYTES / t->queue.slot_size,
+			       1, KTH_BATCH);
+	t->batch = kvcalloc(t->batch_len, t->queue.slot_size, GFP_KERNEL);
 	if (!t->batch) {
 		ret = -ENOMEM;
 		goto out_put;
@@ -211,7 +213,7 @@ void kth_get_stats(struct kth_thread *t, struct kth_stats *stats)
 	stats->posted = atomic64_read(&t->queue.posted);
 	stats->handled = t->queue.handled;
 	stats->dropped = t->queue.dropped + atomic64_read(&t->queue.rejected);
-	stats->depth = t->queue.depth;
+	stats->depth = t->queue.depth + t->queue.in_hand;
 	stats->wakeups = t->queue.wakeups;
 	raw_spin_unlock_irqrestore(&t->queue.lock, flags);
 	stats->helper_runs = READ_ONCE(t->helper_runs);

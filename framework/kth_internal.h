@@ -17,8 +17,12 @@
 #define KTH_SAMPLE_BUSY		0	/* a sample hook is running */
 #define KTH_SAMPLE_AGAIN	1	/* run it (once more) */
 
-/* Events the thread takes off the queue in one go. */
+/*
+ * The thread takes events off the queue in batches: at most KTH_BATCH, and
+ * at most KTH_BATCH_BYTES of them, copied with interrupts off.
+ */
 #define KTH_BATCH		64
+#define KTH_BATCH_BYTES		4096
 /* Slots of a notification environment and the bytes behind them. */
 #define KTH_ENV_SLOTS		48
 #define KTH_ENV_BYTES		1536
@@ -44,6 +48,8 @@ enum kth_phase {
  * @waiting: the consumer is going to sleep and needs a wakeup.
  * @posted: every kth_post() call; also the source of sequence numbers.
  * @rejected: posts refused without the lock (counted as dropped too).
+ * @in_hand: events the thread has taken but not handled yet (they count
+ *	in the depth).
  */
 struct kth_queue {
 	raw_spinlock_t lock;
@@ -56,6 +62,7 @@ struct kth_queue {
 	enum kth_overflow overflow;
 	atomic64_t posted;
 	atomic64_t rejected;
+	u32 in_hand;
 	u64 handled;
 	u64 dropped;
 	u64 wakeups;
@@ -106,7 +113,11 @@ struct kth_thread {
 	int setup_result;
 
 	struct kth_queue queue;
-	void *batch;
+	void *batch;		/* events taken off the queue, the thread's own */
+	unsigned int batch_len;	/* room in @batch */
+	unsigned int batch_n;	/* events in @batch */
+	unsigned int batch_pos;	/* the next one to handle */
+	unsigned int batch_accounted;	/* handled ones already counted */
 
 	struct mutex config_lock;	/* protects helper and rate_* */
 	char helper[KTH_HELPER_MAX];
@@ -144,10 +155,8 @@ int kth_queue_init(struct kth_queue *q, unsigned int len, size_t event_size,
 		   enum kth_overflow overflow);
 void kth_queue_free(struct kth_queue *q);
 void kth_queue_discard(struct kth_queue *q);
-int kth_queue_next(struct kth_thread *t, unsigned int handled,
-		   unsigned int undone);
-void kth_queue_close(struct kth_thread *t, unsigned int handled,
-		     unsigned int undone);
+int kth_queue_next(struct kth_thread *t);
+void kth_queue_close(struct kth_thread *t);
 const struct kth_event *kth_batch_event(struct kth_thread *t, unsigned int i);
 
 /* lifecycle.c */
@@ -176,6 +185,6 @@ void kth_sampler_stop(struct kth_thread *t);
 /* signals.c */
 void kth_allow_signals(void);
 bool kth_take_signals(struct kth_thread *t);
-bool kth_kill_pending(void);
+bool kth_signal_waiting(void);
 
 #endif /* _KTH_INTERNAL_H */

@@ -77,23 +77,26 @@ bool kth_change_phase(struct kth_thread *t, enum kth_phase from,
 	return changed;
 }
 
-/* Run handlers for the batch; stop early on a stop request or SIGKILL. */
-static unsigned int kth_handle_batch(struct kth_thread *t, unsigned int n)
+/*
+ * Handle the batch in order.  Stop early, between two events, for a stop
+ * request, a signal, a pause or the freezer: kth_run() deals with it and
+ * comes back to the rest of the batch (kth_queue_next()).
+ */
+static void kth_handle_batch(struct kth_thread *t)
 {
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		if (kthread_should_stop() || kth_kill_pending())
-			break;
+	while (t->batch_pos < t->batch_n) {
+		if (kthread_should_stop() || kth_signal_waiting() ||
+		    READ_ONCE(t->phase) == KTH_PHASE_PAUSED ||
+		    freezing(current))
+			return;
 		if (t->ops->handle)
-			t->ops->handle(t, kth_batch_event(t, i));
+			t->ops->handle(t, kth_batch_event(t, t->batch_pos));
+		t->batch_pos++;
 	}
-	return i;
 }
 
 static void kth_run(struct kth_thread *t)
 {
-	unsigned int taken = 0, done = 0;
 	int n;
 
 	for (;;) {
@@ -102,9 +105,7 @@ static void kth_run(struct kth_thread *t)
 		if (signal_pending(current) && kth_take_signals(t))
 			break;
 		try_to_freeze();
-		n = kth_queue_next(t, done, taken - done);
-		taken = 0;
-		done = 0;
+		n = kth_queue_next(t);
 		if (n < 0)
 			break;
 		if (!n) {
@@ -118,10 +119,9 @@ static void kth_run(struct kth_thread *t)
 			__set_current_state(TASK_RUNNING);
 			continue;
 		}
-		taken = n;
-		done = kth_handle_batch(t, taken);
+		kth_handle_batch(t);
 	}
-	kth_queue_close(t, done, taken - done);
+	kth_queue_close(t);
 }
 
 /* The thread function every helper thread runs. */

@@ -5,7 +5,7 @@
  * Producers copy their payload into a preallocated slot under a raw
  * spinlock: no allocation, no sleeping, a few instructions of critical
  * section, safe from hard IRQ and on PREEMPT_RT.  The single consumer (the
- * helper thread) copies up to KTH_BATCH events out per lock hold, so a
+ * helper thread) copies up to 64 events (4 KiB) out per lock hold, so a
  * burst costs one wakeup and a handful of lock round trips.
  */
 #include <linux/atomic.h>
@@ -181,33 +181,48 @@ static unsigned int kth_queue_take(struct kth_queue *q, void *buf,
 	return n;
 }
 
+/* Count what the thread handled of its batch since last time; lock held. */
+static void kth_queue_account(struct kth_thread *t)
+{
+	unsigned int done = t->batch_pos - t->batch_accounted;
+
+	t->queue.handled += done;
+	t->queue.in_hand -= done;
+	t->batch_accounted = t->batch_pos;
+}
+
 /**
- * kth_queue_next() - account the last batch and take the next one
+ * kth_queue_next() - account the batch so far and find the next work
  * @t: the thread (called by the thread itself)
- * @handled: events of the last batch whose handler returned
- * @undone: events of the last batch abandoned by a stop (counted dropped)
  *
+ * The rest of a batch that a signal, a pause or a stop request interrupted
+ * comes first (once not paused); then a new batch is taken off the queue.
  * When there is nothing to do (queue empty, or paused) the caller's task
  * state is set to TASK_INTERRUPTIBLE under the queue lock, and the caller
  * must schedule() unless a stop request came in meanwhile.
  *
- * Return: the number of events copied to @t->batch; 0 when the caller
- * should sleep; -ESHUTDOWN when a SIGTERM drain has emptied the queue.
+ * Return: > 0 when there are events in @t->batch to handle; 0 when the
+ * caller should sleep; -ESHUTDOWN when a SIGTERM drain has emptied the
+ * queue.
  */
-int kth_queue_next(struct kth_thread *t, unsigned int handled,
-		   unsigned int undone)
+int kth_queue_next(struct kth_thread *t)
 {
 	struct kth_queue *q = &t->queue;
 	bool paused;
 	int ret = 0;
 
 	raw_spin_lock_irq(&q->lock);
-	q->handled += handled;
-	q->dropped += undone;
+	kth_queue_account(t);
 	paused = t->phase == KTH_PHASE_PAUSED;
-	if (!paused && q->depth) {
+	if (!paused && t->batch_pos < t->batch_n) {
+		ret = t->batch_n - t->batch_pos;
+	} else if (!paused && q->depth) {
 		q->waiting = false;
-		ret = kth_queue_take(q, t->batch, KTH_BATCH);
+		ret = kth_queue_take(q, t->batch, t->batch_len);
+		t->batch_n = ret;
+		t->batch_pos = 0;
+		t->batch_accounted = 0;
+		q->in_hand = ret;
 	} else if (t->phase == KTH_PHASE_DRAINING) {
 		WRITE_ONCE(t->phase, KTH_PHASE_STOPPED);
 		ret = -ESHUTDOWN;
@@ -221,21 +236,23 @@ int kth_queue_next(struct kth_thread *t, unsigned int handled,
 }
 
 /**
- * kth_queue_close() - the thread stops: account its last batch
+ * kth_queue_close() - the thread stops: account its batch
  * @t: the thread
- * @handled: events of the last batch whose handler returned
- * @undone: events of the last batch never handled (counted dropped)
  *
- * What is still queued stays for kth_stop() (or a restart) to account.
+ * Events of the batch that were not handled count as dropped.  What is
+ * still queued stays for kth_stop() (or a restart) to account.
  */
-void kth_queue_close(struct kth_thread *t, unsigned int handled,
-		     unsigned int undone)
+void kth_queue_close(struct kth_thread *t)
 {
 	struct kth_queue *q = &t->queue;
 
 	raw_spin_lock_irq(&q->lock);
-	q->handled += handled;
-	q->dropped += undone;
+	kth_queue_account(t);
+	q->dropped += q->in_hand;
+	q->in_hand = 0;
+	t->batch_n = 0;
+	t->batch_pos = 0;
+	t->batch_accounted = 0;
 	q->waiting = false;
 	raw_spin_unlock_irq(&q->lock);
 }

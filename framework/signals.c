@@ -11,7 +11,7 @@
  *
  * A kernel thread never runs the generic signal delivery code: signals
  * allowed with allow_signal() just sit in its pending set until the thread
- * dequeues them here, between events.  SIGSTOP therefore never puts the
+ * dequeues them here, between two events.  SIGSTOP therefore never puts the
  * task in TASK_STOPPED; it becomes our own paused state.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -34,23 +34,17 @@ void kth_allow_signals(void)
 }
 
 /*
- * Has root sent SIGKILL that the thread has not dequeued yet?
- *
- * kill(2) queues a signal for the thread group (shared_pending), and since
- * the thread's handler is not SIG_DFL the kernel does not turn SIGKILL into
- * a group exit: fatal_signal_pending() stays false.  Look at both sets.
+ * Is a signal waiting to be taken?  Unlike signal_pending(), not fooled by
+ * the TIF_NOTIFY_SIGNAL that kthread_stop() sets since 6.1, and it sees
+ * kill(2)'s signals, which go to the thread group's shared set (our
+ * SIGKILL is not fatal_signal_pending(): its handler is not SIG_DFL).  A
+ * lockless peek is enough: a signal that lands just after it is seen
+ * before the next event.
  */
-bool kth_kill_pending(void)
+bool kth_signal_waiting(void)
 {
-	if (!signal_pending(current))
-		return false;
-	/*
-	 * A lockless peek is enough: a SIGKILL that lands just after it is
-	 * seen before the next event.
-	 */
-	return data_race(sigismember(&current->pending.signal, SIGKILL) ||
-			 sigismember(&current->signal->shared_pending.signal,
-				     SIGKILL));
+	return data_race(!sigisemptyset(&current->pending.signal) ||
+			 !sigisemptyset(&current->signal->shared_pending.signal));
 }
 
 static void kth_signal_kill(struct kth_thread *t)
@@ -58,7 +52,7 @@ static void kth_signal_kill(struct kth_thread *t)
 	u32 depth;
 
 	raw_spin_lock_irq(&t->queue.lock);
-	depth = t->queue.depth;
+	depth = t->queue.depth + t->queue.in_hand;
 	WRITE_ONCE(t->phase, KTH_PHASE_STOPPED);
 	kth_queue_discard(&t->queue);
 	raw_spin_unlock_irq(&t->queue.lock);

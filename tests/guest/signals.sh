@@ -77,6 +77,26 @@ echo "ev 4" >$D/trigger
 check works-after-sigkill-restart wait_for 5 handled_is 19
 check counters-balanced-at-end balanced
 
+# SIGSTOP acts between two events too: a paused thread handles at most
+# the event it is in, not the rest of what it took off the queue
+h=$(sysfs_get $T handled)
+echo 200 >$P/delay_ms
+echo "slow 20" >$D/trigger
+wait_for 5 sh -c "[ \$(cat $D/handled) -gt $h ]"
+kill -STOP "$(thread_pid $T)"
+check sigstop-mid-batch wait_for 5 state_is paused
+h0=$(sysfs_get $T handled)
+if wait_for 2 sh -c "[ \$(cat $D/handled) -gt $((h0 + 1)) ]"; then
+	not_ok sigstop-stops-between-events "handled went on: $h0 -> $(sysfs_get $T handled)"
+else
+	ok sigstop-stops-between-events
+fi
+check_eq paused-depth-counts-the-batch-rest $((h + 20)) \
+	$(($(sysfs_get $T handled) + $(sysfs_get $T depth)))
+kill -CONT "$(thread_pid $T)"
+check sigcont-finishes-the-batch wait_for 10 attr_is $T handled $((h + 20))
+check counters-balanced-after-mid-batch-stop balanced
+
 # SIGKILL acts between two events, not after the batch in progress
 echo 200 >$P/delay_ms
 echo "slow 20" >$D/trigger
