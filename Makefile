@@ -3,7 +3,7 @@
 # kthelper: the one entry point.  The kernel's build system does the real
 # work (it reads ./Kbuild); this file only picks the kernel and delegates.
 #
-#   make [KERNELRELEASE=6.1.0-56-amd64 | KDIR=/path/to/build]
+#   make [KERNELRELEASE=6.1.0-56-amd64 | KVER=... | KDIR=/path/to/build]
 #   make check        all tests (boots real kernels in QEMU)
 #   make check-static [M=DIR]   the static analysis gate (scripts/kth-check)
 #   make demo         boot a kernel with kthelper and show it at work
@@ -13,13 +13,17 @@
 #   make deb          build/deb/kthelper-dkms_<version>_all.deb
 
 # Newest installed Debian kernel headers (the build machine's own running
-# kernel usually has none).
+# kernel usually has none).  KVER= is a shorter name for KERNELRELEASE=.
+ifdef KVER
+KERNELRELEASE := $(KVER)
+endif
 KERNELRELEASE ?= $(shell ls -d /lib/modules/*-amd64/build 2>/dev/null | \
 		   grep -v -e -rt- -e -cloud- | \
 		   sed 's|/lib/modules/||; s|/build||' | sort -V | tail -n 1)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
 
-.PHONY: all modules clean check check-static demo setup new-driver
+.PHONY: all modules clean check check-ready check-static check-static-ready
+.PHONY: demo demo-ready setup new-driver
 
 all: modules
 
@@ -34,17 +38,28 @@ clean:
 setup:
 	scripts/kth-setup
 
+# check, demo and check-static need the headers that setup may only now
+# have installed: they go on in a new make, which looks for them again.
 check: setup
+	$(MAKE) --no-print-directory check-ready
+
+check-ready:
 	$(MAKE) modules W=1
 	tests/run --kver $(KERNELRELEASE)
 
 # sparse, W=1, checkpatch, coccinelle, kernel-doc: on M=DIR, or on the whole
 # project and then kthelper's coccinelle rules against their examples.
 check-static: setup
+	$(MAKE) --no-print-directory check-static-ready
+
+check-static-ready:
 	scripts/kth-check --kdir $(KDIR) $(M)
 	$(if $(M),,scripts/kth-check --selftest)
 
 demo: setup
+	$(MAKE) --no-print-directory demo-ready
+
+demo-ready:
 	$(MAKE) modules
 	tests/run --kver $(KERNELRELEASE) --demo
 

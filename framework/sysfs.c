@@ -154,34 +154,24 @@ static ssize_t helper_rate_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%u\n", READ_ONCE(to_kth(kobj)->rate_per_sec));
 }
 
-static ssize_t helper_burst_store(struct kobject *kobj,
-				  struct kobj_attribute *attr,
-				  const char *buf, size_t count)
+/* helper_burst and helper_rate: a number 1..KTH_HELPER_RATE_MAX each */
+static ssize_t kth_rate_store(struct kobject *kobj, struct kobj_attribute *attr,
+			      const char *buf, size_t count)
 {
 	struct kth_thread *t = to_kth(kobj);
-	unsigned int burst;
+	bool is_burst = !strcmp(attr->attr.name, "helper_burst");
+	unsigned int value;
+	int ret;
 
-	if (kstrtouint(buf, 10, &burst)) {
-		pr_err("%s: helper_burst takes a number 1..%d\n", t->name,
-		       KTH_HELPER_RATE_MAX);
+	if (kstrtouint(buf, 10, &value)) {
+		pr_err("%s: %s takes a number 1..%d\n", t->name,
+		       attr->attr.name, KTH_HELPER_RATE_MAX);
 		return -EINVAL;
 	}
-	return kth_set_helper_rate(t, burst, READ_ONCE(t->rate_per_sec)) ?: count;
-}
-
-static ssize_t helper_rate_store(struct kobject *kobj,
-				 struct kobj_attribute *attr,
-				 const char *buf, size_t count)
-{
-	struct kth_thread *t = to_kth(kobj);
-	unsigned int rate;
-
-	if (kstrtouint(buf, 10, &rate)) {
-		pr_err("%s: helper_rate takes a number 1..%d\n", t->name,
-		       KTH_HELPER_RATE_MAX);
-		return -EINVAL;
-	}
-	return kth_set_helper_rate(t, READ_ONCE(t->rate_burst), rate) ?: count;
+	ret = is_burst ?
+	      kth_set_helper_rate(t, value, READ_ONCE(t->rate_per_sec)) :
+	      kth_set_helper_rate(t, READ_ONCE(t->rate_burst), value);
+	return ret ?: count;
 }
 
 static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
@@ -215,8 +205,10 @@ static struct kobj_attribute pid_attr = __ATTR_RO(pid);
 static struct kobj_attribute queue_len_attr = __ATTR_RO(queue_len);
 static struct kobj_attribute sample_ms_attr = __ATTR_RO(sample_ms);
 static struct kobj_attribute helper_attr = __ATTR_RW(helper);
-static struct kobj_attribute helper_burst_attr = __ATTR_RW(helper_burst);
-static struct kobj_attribute helper_rate_attr = __ATTR_RW(helper_rate);
+static struct kobj_attribute helper_burst_attr =
+	__ATTR(helper_burst, 0644, helper_burst_show, kth_rate_store);
+static struct kobj_attribute helper_rate_attr =
+	__ATTR(helper_rate, 0644, helper_rate_show, kth_rate_store);
 static struct kobj_attribute control_attr = __ATTR_WO(control);
 
 static struct attribute *kth_attrs[] = {

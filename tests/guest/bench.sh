@@ -13,16 +13,7 @@ if ! kth_insmod kth_bench ${KTH_BENCH_ARGS:-}; then
 	not_ok load-kth_bench "insmod failed"
 	exit 1
 fi
-log=$(dmesg_since_mark | sed -n 's/^.*kth_bench: //p')
-echo "$log" | grep '^#' | sed 's/^/    /'
-echo "$log" | grep -E '^(not )?ok [0-9]+ ' | while read -r first second third rest; do
-	if [ "$first" = ok ]; then
-		ok "$third"
-	else
-		not_ok "$(echo "$rest" | cut -d' ' -f1)" "see the log"
-	fi
-done
-check_eq all-runs-reported 7 "$(echo "$log" | grep -cE '^(not )?ok [0-9]+ ')"
+ktap_results kth_bench bench
 # the idle thread's wakeups are measured by kth_selftest (idle_no_wakeups)
 check unload-kth_bench kth_rmmod kth_bench
 check unload-kthelper kth_rmmod kthelper

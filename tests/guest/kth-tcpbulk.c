@@ -2,11 +2,11 @@
 /*
  * kth-tcpbulk - a TCP bulk transfer over 127.0.0.1: kth-tcpbulk BYTES.
  * Prints "sent BYTES in MS ms" when the receiver has read them all.
- * TSO is turned off on lo for the transfer (and back on after): the
- * stack then cuts each large send into MSS-sized segments in software and
- * hands them to the loopback device back to back, so with
- * netdev_max_backlog=0 all but the first of each burst are dropped from
- * the backlog, and TCP retransmits them.
+ * TSO is turned off on lo for the transfer (and back on after): with a
+ * small MTU on lo the stack then cuts each large send into MSS-sized
+ * segments in software and hands them to the loopback device back to
+ * back, so with netdev_max_backlog=0 all but the first of each burst are
+ * dropped from the backlog, and TCP retransmits them.
  */
 #include <arpa/inet.h>
 #include <linux/ethtool.h>

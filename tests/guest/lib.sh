@@ -144,3 +144,35 @@ dmesg_since_mark() {
 attr_is() {
 	[ "$(cat "$KTH_SYSFS/$1/$2" 2>/dev/null)" = "$3" ]
 }
+
+# ktap_results MODULE PREFIX: turn the KTAP a test module wrote to the
+# kernel log since the last dmesg_mark ("MODULE: ok 3 name", diagnostics
+# "MODULE: # ...") into results named PREFIX-name, show the diagnostics,
+# and check that the plan ("1..N") was complete.
+ktap_results() {
+	_kth_log=$(dmesg_since_mark | sed -n "s/^.*$1: //p")
+	echo "$_kth_log" | grep '^#' | sed 's/^/    /'
+	check_eq "$2-plan-complete" \
+		"$(echo "$_kth_log" | sed -n 's/^1\.\.\([0-9]*\)$/\1/p')" \
+		"$(echo "$_kth_log" | grep -cE '^(not )?ok [0-9]+ ')"
+	echo "$_kth_log" | grep -E '^(not )?ok [0-9]+ ' |
+	while read -r _kth_a _kth_b _kth_c _kth_rest; do
+		if [ "$_kth_a" = ok ]; then
+			ok "$2-$_kth_c"
+		else
+			not_ok "$2-${_kth_rest%% *}" "in-kernel test failed (see the diagnostics above)"
+		fi
+	done
+}
+
+# make_recorder PATH DIR: a user-mode helper at PATH that writes the
+# environment it gets, sorted, to DIR/$KTH_SEQ.env (atomically).
+make_recorder() {
+	mkdir -p "$2"
+	cat >"$1" <<EOS
+#!/bin/sh
+env | sort >$2/\$KTH_SEQ.tmp
+mv $2/\$KTH_SEQ.tmp $2/\$KTH_SEQ.env
+EOS
+	chmod +x "$1"
+}

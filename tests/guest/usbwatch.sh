@@ -9,13 +9,7 @@ D=$KTH_SYSFS/$T
 U=/sys/bus/usb/devices
 qmp() { echo "KTH-QMP $*"; }
 
-mkdir -p /tmp/rec
-cat >/tmp/kth-record <<'EOS'
-#!/bin/sh
-env | sort >/tmp/rec/$KTH_SEQ.tmp
-mv /tmp/rec/$KTH_SEQ.tmp /tmp/rec/$KTH_SEQ.env
-EOS
-chmod +x /tmp/kth-record
+make_recorder /tmp/kth-record /tmp/rec
 
 # The sysfs name of the device whose FILE reads VALUE (empty if none).
 dev_with() { # FILE VALUE
