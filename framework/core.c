@@ -150,7 +150,7 @@ struct kth_thread *kth_create(const struct kth_config *cfg)
 	init_completion(&t->ready);
 	kth_rate_init(t, cfg->helper_burst, cfg->helper_rate);
 	kth_sampler_init(t, cfg->sample_ms);
-	kobject_init(&t->kobj, &kth_ktype);	/* from here kobject_put frees */
+	kth_kobject_init(&t->kobj, &kth_ktype);	/* from here kobject_put frees */
 
 	ret = kth_set_helper(t, cfg->helper);
 	if (ret)

@@ -157,7 +157,6 @@ void kth_queue_free(struct kth_queue *q);
 void kth_queue_discard(struct kth_queue *q);
 int kth_queue_next(struct kth_thread *t);
 void kth_queue_close(struct kth_thread *t);
-const struct kth_event *kth_batch_event(struct kth_thread *t, unsigned int i);
 
 /* lifecycle.c */
 int kth_thread_fn(void *data);

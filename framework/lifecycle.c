@@ -82,16 +82,25 @@ bool kth_change_phase(struct kth_thread *t, enum kth_phase from,
  * request, a signal, a pause or the freezer: kth_run() deals with it and
  * comes back to the rest of the batch (kth_queue_next()).
  */
+static bool kth_must_pause_batch(struct kth_thread *t)
+{
+	return READ_ONCE(t->phase) == KTH_PHASE_PAUSED || freezing(current) ||
+	       kthread_should_stop() ||
+	       (signal_pending(current) && kth_signal_waiting());
+}
+
 static void kth_handle_batch(struct kth_thread *t)
 {
-	while (t->batch_pos < t->batch_n) {
-		if (kthread_should_stop() || kth_signal_waiting() ||
-		    READ_ONCE(t->phase) == KTH_PHASE_PAUSED ||
-		    freezing(current))
+	void (*handle)(struct kth_thread *t, const struct kth_event *ev);
+	const void *ev = t->batch + (size_t)t->batch_pos * t->queue.slot_size;
+
+	handle = t->ops->handle;
+	for (; t->batch_pos < t->batch_n; t->batch_pos++) {
+		if (unlikely(kth_must_pause_batch(t)))
 			return;
-		if (t->ops->handle)
-			t->ops->handle(t, kth_batch_event(t, t->batch_pos));
-		t->batch_pos++;
+		if (handle)
+			handle(t, ev);
+		ev += t->queue.slot_size;
 	}
 }
 

@@ -256,9 +256,3 @@ void kth_queue_close(struct kth_thread *t)
 	q->waiting = false;
 	raw_spin_unlock_irq(&q->lock);
 }
-
-/* Address of event @i of the batch just taken. */
-const struct kth_event *kth_batch_event(struct kth_thread *t, unsigned int i)
-{
-	return t->batch + (size_t)i * t->queue.slot_size;
-}

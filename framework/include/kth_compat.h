@@ -13,6 +13,14 @@
 #include <linux/preempt.h>
 
 /*
+ * kvmalloc(), kvcalloc() and kvfree() moved from <linux/mm.h> to
+ * <linux/slab.h> in 5.16: before, <linux/slab.h> alone does not declare them.
+ */
+#if KERNEL_VERSION(5, 16, 0) > LINUX_VERSION_CODE
+#include <linux/mm.h>
+#endif
+
+/*
  * kthelper's symbol namespace, for EXPORT_SYMBOL_NS_GPL(sym, KTH_NS) and
  * MODULE_IMPORT_NS(KTH_NS): the argument became a string literal in 6.13.
  */
@@ -55,6 +63,17 @@
 		hrtimer_init(__kth_timer, clock, mode);	\
 		__kth_timer->function = fn;		\
 	} while (0)
+#endif
+
+/*
+ * kobject_init() takes a const struct kobj_type since 6.2 (Debian's 6.1 has
+ * it from 6.1.y stable); before, it takes a plain one and never writes it.
+ */
+#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
+#define kth_kobject_init(kobj, ktype)	kobject_init(kobj, ktype)
+#else
+#define kth_kobject_init(kobj, ktype)	\
+	kobject_init(kobj, (struct kobj_type *)(ktype))
 #endif
 
 /* softnet_data.dropped became an atomic_t in 6.10. */
