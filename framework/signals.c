@@ -37,12 +37,14 @@ void kth_allow_signals(void)
  * Is a signal waiting to be taken?  Unlike signal_pending(), not fooled by
  * the TIF_NOTIFY_SIGNAL that kthread_stop() sets since 6.1, and it sees
  * kill(2)'s signals, which go to the thread group's shared set (our
- * SIGKILL is not fatal_signal_pending(): its handler is not SIG_DFL).  A
- * lockless peek is enough: a signal that lands just after it is seen
- * before the next event.
+ * SIGKILL is not fatal_signal_pending(): its handler is not SIG_DFL).
  */
 bool kth_signal_waiting(void)
 {
+	/*
+	 * data_race(): a lockless peek is enough, a signal that lands just
+	 * after it is seen before the next event.
+	 */
 	return data_race(!sigisemptyset(&current->pending.signal) ||
 			 !sigisemptyset(&current->signal->shared_pending.signal));
 }
