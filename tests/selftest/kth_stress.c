@@ -160,7 +160,7 @@ static enum hrtimer_restart ss_tick(struct hrtimer *timer)
 {
 	struct ss_producer *pr = container_of(timer, struct ss_producer, timer);
 	struct ss_payload p = { .producer = pr->id };
-	u64 start = ktime_get_ns(), spent;
+	u64 start = ktime_get_ns(), spent, gap;
 	unsigned int i;
 	int ret;
 
@@ -186,8 +186,8 @@ static enum hrtimer_restart ss_tick(struct hrtimer *timer)
 		 * RCU and the timer code itself keep running, however slow
 		 * the kernel (KASAN and lockdep under TCG).
 		 */
-		hrtimer_forward_now(timer, ns_to_ktime(max_t(u64, 3 * spent,
-							      20 * NSEC_PER_USEC)));
+		gap = max_t(u64, 3 * spent, 20 * NSEC_PER_USEC);
+		hrtimer_forward_now(timer, ns_to_ktime(gap));
 		return HRTIMER_RESTART;
 	}
 	atomic_dec(&pr->f->running);
@@ -290,13 +290,13 @@ static bool ss_flood_run(const char *name, enum kth_overflow policy)
 			name, i, pr->cpu, pr->next, pr->ticks);
 	}
 	kth_get_stats(f->t, &s);
-	ss_diag("%s: %u producers, %llu kth_post() calls in %llu ms (%llu ns per post in hard IRQ), drained %llu ms later",
+	pr_info("# %s: %u producers, %llu kth_post() calls in %llu ms (%llu ns per post in hard IRQ), drained %llu ms later\n",
 		name, f->nprod, calls, (t1 - t0) / NSEC_PER_MSEC,
 		calls ? irq_ns / calls : 0, (t2 - t1) / NSEC_PER_MSEC);
-	ss_diag("%s: posted=%llu handled=%llu dropped=%llu depth=%llu wakeups=%llu; returns: 0=%llu -ENOSPC=%llu other=%llu",
+	pr_info("# %s: posted=%llu handled=%llu dropped=%llu depth=%llu wakeups=%llu; returns: 0=%llu -ENOSPC=%llu other=%llu\n",
 		name, s.posted, s.handled, s.dropped, s.depth, s.wakeups,
 		accepted, full, other);
-	ss_diag("%s: handler saw %llu events: %llu out of producer order, %llu corrupt, %llu sequence numbers not rising",
+	pr_info("# %s: handler saw %llu events: %llu out of producer order, %llu corrupt, %llu sequence numbers not rising\n",
 		name, f->handled, f->out_of_order, f->corrupt, f->seq_backwards);
 
 #define SS_EXPECT(cond) do {						\
