@@ -7,6 +7,7 @@
 
 #include <linux/kobject.h>
 #include <linux/module.h>
+#include <linux/sched/prio.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include "kth_internal.h"
@@ -64,6 +65,11 @@ static int kth_config_check(const struct kth_config *cfg)
 	    (cfg->sample_ms && !cfg->ops->sample)) {
 		pr_err("%s: sample_ms must be 0 or 1..%d, and needs a sample hook\n",
 		       cfg->name, KTH_SAMPLE_MS_MAX);
+		return -EINVAL;
+	}
+	if (cfg->nice < MIN_NICE || cfg->nice > MAX_NICE) {
+		pr_err("%s: nice %d out of range %d..%d\n", cfg->name, cfg->nice,
+		       MIN_NICE, MAX_NICE);
 		return -EINVAL;
 	}
 	if (cfg->overflow != KTH_DROP_NEWEST &&
@@ -143,6 +149,7 @@ struct kth_thread *kth_create(const struct kth_config *cfg)
 	t->priv = cfg->priv;
 	t->event_size = cfg->event_size;
 	t->flags = cfg->flags;
+	t->nice = cfg->nice;
 	t->groups = cfg->groups;
 	t->uevent = cfg->flags & KTH_UEVENT;
 	mutex_init(&t->lifecycle_lock);

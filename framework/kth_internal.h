@@ -104,6 +104,7 @@ struct kth_thread {
 	void *priv;
 	size_t event_size;
 	unsigned int flags;
+	int nice;
 	const struct attribute_group **groups;
 
 	struct mutex lifecycle_lock;	/* start, stop, pause, resume */

@@ -140,6 +140,7 @@ int kth_thread_fn(void *data)
 	int ret = 0;
 
 	set_freezable();
+	set_user_nice(current, t->nice);
 	if (t->ops->setup)
 		ret = t->ops->setup(t);
 	if (!ret) {

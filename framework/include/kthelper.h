@@ -127,6 +127,9 @@ struct kth_ops {
  *	at most %KTH_HELPER_RATE_MAX.
  * @sample_ms: period of the sample hook in milliseconds, 0 for none, at
  *	most %KTH_SAMPLE_MS_MAX.
+ * @nice: the thread's nice value, -20..19 (0 by default); -20 is what
+ *	system_highpri_wq's workers run at, for a handler that must start
+ *	soon after a post even on a busy CPU.
  * @groups: the driver's own attributes, NULL-terminated, added to
  *	/sys/kernel/kthelper/<name>/ (a ``trigger`` file, say); their show
  *	and store get the thread's kobject: kth_from_kobj() turns it into
@@ -145,6 +148,7 @@ struct kth_config {
 	unsigned int helper_burst;
 	unsigned int helper_rate;
 	unsigned int sample_ms;
+	int nice;
 	const struct attribute_group **groups;
 };
 

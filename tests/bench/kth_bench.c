@@ -24,6 +24,7 @@
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
+#include <linux/sched/prio.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/timekeeping.h>
@@ -44,6 +45,10 @@ MODULE_PARM_DESC(lat_samples, "samples per latency run (100..100000)");
 static unsigned int lat_period_us = 500;
 module_param(lat_period_us, uint, 0444);
 MODULE_PARM_DESC(lat_period_us, "hrtimer period of the latency runs (50..100000 us)");
+
+static int lat_nice = MIN_NICE;
+module_param(lat_nice, int, 0444);
+MODULE_PARM_DESC(lat_nice, "nice of kthelper's thread in the latency run (default -20, system_highpri_wq's)");
 
 static int bench_number;
 static int bench_failed;
@@ -397,6 +402,7 @@ static int lat_setup(void)
 	struct kth_config cfg = {
 		.name = "kth_bench_lat", .ops = &lat_kth_ops,
 		.event_size = sizeof(u64), .queue_len = 1024,
+		.nice = lat_nice,
 	};
 	unsigned int i;
 
@@ -486,9 +492,10 @@ static void bench_latencies(void)
 	for (k = 0; k < ARRAY_SIZE(names); k++) {
 		ok = bench_latency(k, &p50, &p99);
 		if (ok)
-			pr_info("# latency hardirq->handler %-18s p50 %6llu us  p99 %6llu us (%u samples)\n",
+			pr_info("# latency hardirq->handler %-18s p50 %6llu us  p99 %6llu us (%u samples%s)\n",
 				names[k], div_u64(p50, 1000), div_u64(p99, 1000),
-				lat_samples);
+				lat_samples,
+				k == LAT_KTH ? ", thread at lat_nice" : "");
 		snprintf(name, sizeof(name), "latency_%s_all_samples", names[k]);
 		bench_result(ok, name);
 	}
