@@ -77,11 +77,7 @@ bool kth_change_phase(struct kth_thread *t, enum kth_phase from,
 	return changed;
 }
 
-/*
- * Handle the batch in order.  Stop early, between two events, for a stop
- * request, a signal, a pause or the freezer: kth_run() deals with it and
- * comes back to the rest of the batch (kth_queue_next()).
- */
+/* Must the thread leave its batch before the next event? */
 static bool kth_must_pause_batch(struct kth_thread *t)
 {
 	return READ_ONCE(t->phase) == KTH_PHASE_PAUSED || freezing(current) ||
@@ -89,6 +85,11 @@ static bool kth_must_pause_batch(struct kth_thread *t)
 	       (signal_pending(current) && kth_signal_waiting());
 }
 
+/*
+ * Handle the batch in order.  Stop early, between two events, for a stop
+ * request, a signal, a pause or the freezer: kth_run() deals with it and
+ * comes back to the rest of the batch (kth_queue_next()).
+ */
 static void kth_handle_batch(struct kth_thread *t)
 {
 	void (*handle)(struct kth_thread *t, const struct kth_event *ev);
