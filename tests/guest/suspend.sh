@@ -1,0 +1,119 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# suspend - suspend with events in flight.  kth_selftest handles a slow
+# stream of events (5 ms each, each logged), kth_netbufwatch samples every
+# 100 ms, kth_usbwatch is paused by SIGSTOP with events queued; then the
+# guest goes through every suspend test point it supports
+# (/sys/power/pm_test: freezer, devices, platform for s2idle; and
+# processors, core for mem when the guest has S3).  Each time:
+# the suspend succeeds, the freezer froze every task, kth_selftest handled
+# events before the freeze and after the thaw and none while frozen, then
+# all of them: nothing dropped, posted == handled + dropped + depth, the
+# same thread (pid) as before; the paused thread is still paused with its
+# queue intact and runs it on SIGCONT.
+#
+# Not a real suspend: QEMU's RTC alarm wakes neither s2idle nor S3 here,
+# and after an S3 woken by QMP's system_wakeup the guest no longer powers
+# off (6.1 generic: "reboot: Power down" and QEMU runs on) or its serial
+# console stalls (6.1 -rt); "core" is the last test point before the
+# firmware's sleep, and it runs every suspend and resume callback.
+#
+# kth-vm: --usb --timeout 300 --extra-append log_buf_len=4M
+# shellcheck source=tests/guest/lib.sh
+. /scenarios/lib.sh
+
+T=kth_selftest
+D=$KTH_SYSFS/$T
+U=kth_usbwatch
+EVENTS=300
+
+if [ ! -w /sys/power/pm_test ]; then
+	skip suspend "this kernel has no /sys/power/pm_test (CONFIG_PM_DEBUG)"
+	exit 0
+fi
+states=$(cat /sys/power/state)
+echo "# /sys/power/state: $states; mem_sleep: $(cat /sys/power/mem_sleep 2>/dev/null)"
+echo 1 >/sys/module/suspend/parameters/pm_test_delay
+
+kth_insmod kthelper && kth_insmod $T run_tests=0 delay_ms=5 queue_len=4096 &&
+	kth_insmod kth_netbufwatch period_ms=100 && kth_insmod $U ||
+	{ not_ok load "insmod failed"; exit 1; }
+upid=$(thread_pid $U)
+kill -STOP "$upid"
+wait_for 5 attr_is $U state paused
+udepth=$(sysfs_get $U depth)
+pid=$(thread_pid $T)
+nbpid=$(thread_pid kth_netbufwatch)
+
+since_has() { dmesg_since_mark | grep -q "$1"; }
+since_lacks() { ! since_has "$1"; }
+balanced() {
+	[ "$(sysfs_get $1 posted)" -eq $(($(sysfs_get $1 handled) + $(sysfs_get $1 dropped) + $(sysfs_get $1 depth))) ]
+}
+# Of the kernel log since the mark, the kth_selftest events handled before
+# the freeze, while frozen, after the thaw: "B F A".
+freeze_split() {
+	dmesg_since_mark | awk -v t="$T: event" '
+		/Freezing remaining freezable tasks completed/ { phase = 1 }
+		/Restarting tasks/ && phase == 1 { phase = 2 }
+		index($0, t) { n[phase + 0]++ }
+		END { printf "%d %d %d\n", n[0], n[1], n[2] }'
+}
+
+cycle() { # NAME COMMAND...
+	name=$1
+	shift
+	h0=$(sysfs_get $T handled)
+	target=$(($(sysfs_get $T posted) + EVENTS))
+	echo "sus $EVENTS" >$D/trigger
+	# the thread is busy with them now
+	wait_for 5 sh -c "[ \$(cat $D/handled) -gt $h0 ]"
+	dmesg_mark
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	"$@"
+	rc=$?
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	check_eq "$name-succeeds" 0 "$rc"
+	check "$name-froze-tasks" since_has 'Freezing remaining freezable tasks completed'
+	check "$name-no-freeze-failure" since_lacks 'Freezing of tasks failed'
+
+	check "$name-all-handled" wait_for 60 attr_is $T handled "$target"
+	set -- $(freeze_split)
+	echo "# $name: $t0 .. $t1 s uptime; events handled before the freeze $1, while frozen $2, after the thaw $3"
+	check "$name-events-in-flight" [ "$1" -gt 0 -a "$3" -gt 0 ]
+	check_eq "$name-thread-frozen" 0 "$2"
+	check_eq "$name-nothing-dropped" 0 "$(sysfs_get $T dropped)"
+	check "$name-balanced" balanced $T
+	check_eq "$name-same-thread" "$pid" "$(thread_pid $T)"
+	check_eq "$name-sampler-thread-same" "$nbpid" "$(thread_pid kth_netbufwatch)"
+	check_eq "$name-paused-stays-paused" "paused $udepth" "$(sysfs_get $U state) $(sysfs_get $U depth)"
+}
+
+pm_cycle() { # LEVEL STATE
+	echo "$1" >/sys/power/pm_test
+	echo "$2" >/sys/power/state
+	rc=$?
+	echo none >/sys/power/pm_test
+	return $rc
+}
+
+for level in freezer devices platform; do
+	cycle "freeze-$level" pm_cycle $level freeze
+done
+case " $states " in
+*" mem "*)
+	for level in freezer devices platform processors core; do
+		cycle "mem-$level" pm_cycle $level mem
+	done
+	;;
+*) skip mem-test-points "no S3 in this guest (/sys/power/state: $states)" ;;
+esac
+
+kill -CONT "$upid"
+check paused-thread-runs-its-queue wait_for 10 attr_is $U depth 0
+check usbwatch-balanced balanced $U
+check rmmod-usbwatch kth_rmmod $U
+check rmmod-netbufwatch kth_rmmod kth_netbufwatch
+check rmmod-selftest kth_rmmod $T
+check rmmod-kthelper kth_rmmod kthelper
