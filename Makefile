@@ -6,6 +6,8 @@
 #   make [KERNELRELEASE=6.1.0-56-amd64 | KVER=... | KDIR=/path/to/build]
 #   make check        all tests (boots real kernels in QEMU)
 #   make check-static [M=DIR]   the static analysis gate (scripts/kth-check)
+#   make check-debug  the VM suite on a debug kernel (lockdep, KASAN,
+#                     kmemleak, UBSAN, fault injection), built once
 #   make demo         boot a kernel with kthelper and show it at work
 #   make new-driver NAME=mydrv [DIR=path]   start a driver from the template
 #   make dkms-install [KERNELRELEASE=...]   install with DKMS for that kernel
@@ -43,9 +45,26 @@ setup:
 check: setup
 	$(MAKE) --no-print-directory check-ready
 
+# The fast tier (Documentation/testing.rst): every scenario, the stress
+# ones at KTH_STRESS percent of their counts; then, for a generic kernel,
+# the scenarios PREEMPT_RT changes, on its -rt flavour.
+KTH_STRESS ?= 100
+KTH_RT_SCENARIOS ?= selftest,signals,unload,stress-irq
+
 check-ready:
 	$(MAKE) modules W=1
-	tests/run --kver $(KERNELRELEASE)
+	tests/run --kver $(KERNELRELEASE) --append kth.stress=$(KTH_STRESS); rc=$$?; \
+	$(if $(findstring -rt-,$(KERNELRELEASE)),,scripts/kth-check-rt \
+		--only $(KTH_RT_SCENARIOS) --append kth.stress=$(KTH_STRESS) || rc=1;) \
+	exit $$rc
+
+# The debug tier (Documentation/testing.rst): a debug kernel built once from
+# Debian's linux-source (cached in ~/.cache/kthelper/debug-kernel), every
+# module against it, the VM suite on it (scripts/kth-check-debug).
+.PHONY: check-debug
+check-debug:
+	scripts/kth-setup --debug-kernel
+	scripts/kth-check-debug
 
 # sparse, W=1, checkpatch, coccinelle, kernel-doc: on M=DIR, or on the whole
 # project and then kthelper's coccinelle rules against their examples.

@@ -122,9 +122,12 @@ for m in $mods; do
 		ok "param-helper-$m-refuses-relative"
 	fi
 	# shellcheck disable=SC2086
-	kth_insmod "$m" $params helper=/sbin/absolute-helper &&
+	if kth_insmod "$m" $params helper=/sbin/absolute-helper; then
 		check_eq "param-helper-$m-absolute" /sbin/absolute-helper \
 			"$(cat "$KTH_SYSFS/$m/helper" 2>/dev/null || cat /sys/module/"$m"/parameters/helper)"
+	else
+		not_ok "param-helper-$m-absolute" "insmod with an absolute helper failed"
+	fi
 done
 
 for m in $mods; do
