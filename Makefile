@@ -47,16 +47,23 @@ check: setup
 
 # The fast tier (Documentation/testing.rst): every scenario, the stress
 # ones at KTH_STRESS percent of their counts; then, for a generic kernel,
-# the scenarios PREEMPT_RT changes, on its -rt flavour.
+# the scenarios PREEMPT_RT changes, on its -rt flavour.  The last line is
+# the sum of both runs' summaries (scripts/kth-total).
 KTH_STRESS ?= 100
 KTH_RT_SCENARIOS ?= selftest,signals,unload,stress-irq
+RT_RUN := $(if $(findstring -rt-,$(KERNELRELEASE)),,y)
 
 check-ready:
 	$(MAKE) modules W=1
-	tests/run --kver $(KERNELRELEASE) --append kth.stress=$(KTH_STRESS); rc=$$?; \
-	$(if $(findstring -rt-,$(KERNELRELEASE)),,scripts/kth-check-rt \
-		--only $(KTH_RT_SCENARIOS) --append kth.stress=$(KTH_STRESS) || rc=1;) \
-	exit $$rc
+	@rm -rf build/check && mkdir -p build/check
+	tests/run --kver $(KERNELRELEASE) --append kth.stress=$(KTH_STRESS) | \
+		tee build/check/suite.out
+ifeq ($(RT_RUN),y)
+	scripts/kth-check-rt --only $(KTH_RT_SCENARIOS) \
+		--append kth.stress=$(KTH_STRESS) | tee build/check/rt.out
+endif
+	@scripts/kth-total "$(KERNELRELEASE)=build/check/suite.out" \
+		$(if $(RT_RUN),"PREEMPT_RT ($(KTH_RT_SCENARIOS))=build/check/rt.out")
 
 # The debug tier (Documentation/testing.rst): a debug kernel built once from
 # Debian's linux-source (cached in ~/.cache/kthelper/debug-kernel), every
