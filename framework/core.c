@@ -34,6 +34,7 @@ static const struct kobj_type kth_ktype = {
 static int kth_config_check(const struct kth_config *cfg)
 {
 	size_t len = cfg->name ? strlen(cfg->name) : 0;
+	unsigned int unknown;
 
 	if (!len || len > KTH_NAME_MAX ||
 	    strspn(cfg->name, "abcdefghijklmnopqrstuvwxyz0123456789_") != len) {
@@ -70,6 +71,12 @@ static int kth_config_check(const struct kth_config *cfg)
 	if (cfg->nice < MIN_NICE || cfg->nice > MAX_NICE) {
 		pr_err("%s: nice %d out of range %d..%d\n", cfg->name, cfg->nice,
 		       MIN_NICE, MAX_NICE);
+		return -EINVAL;
+	}
+	unknown = cfg->flags & ~(unsigned int)KTH_FLAGS_ALL;
+	if (unknown) {
+		pr_err("%s: unknown flags %#x: allowed are KTH_SIGNALS and KTH_UEVENT\n",
+		       cfg->name, unknown);
 		return -EINVAL;
 	}
 	if (cfg->overflow != KTH_DROP_NEWEST &&

@@ -113,14 +113,22 @@ struct kth_thread {
 	struct completion ready;
 	int setup_result;
 
-	struct kth_queue queue;
-	void *batch;		/* events taken off the queue, the thread's own */
+	/*
+	 * Three cache lines apart: what kth_post() writes on every post
+	 * (@queue), what the thread writes on every event it handles (the
+	 * batch), and the read-mostly fields above that both read on every
+	 * event (@phase, @ops), so that posting and handling at once on two
+	 * CPUs do not steal each other's lines.
+	 */
+	struct kth_queue queue ____cacheline_aligned_in_smp;
+	void *batch ____cacheline_aligned_in_smp;	/* the thread's own */
 	unsigned int batch_len;	/* room in @batch */
 	unsigned int batch_n;	/* events in @batch */
 	unsigned int batch_pos;	/* the next one to handle */
 	unsigned int batch_accounted;	/* handled ones already counted */
 
-	struct mutex config_lock;	/* protects helper and rate_* */
+	/* protects helper and rate_* */
+	struct mutex config_lock ____cacheline_aligned_in_smp;
 	char helper[KTH_HELPER_MAX];
 	bool uevent;
 

@@ -93,16 +93,19 @@ static bool kth_must_pause_batch(struct kth_thread *t)
 static void kth_handle_batch(struct kth_thread *t)
 {
 	void (*handle)(struct kth_thread *t, const struct kth_event *ev);
-	const void *ev = t->batch + (size_t)t->batch_pos * t->queue.slot_size;
+	size_t slot_size = t->queue.slot_size;
+	unsigned int pos = t->batch_pos;
+	const void *ev = t->batch + (size_t)pos * slot_size;
 
 	handle = t->ops->handle;
-	for (; t->batch_pos < t->batch_n; t->batch_pos++) {
+	for (; pos < t->batch_n; pos++) {
 		if (unlikely(kth_must_pause_batch(t)))
-			return;
+			break;
 		if (handle)
 			handle(t, ev);
-		ev += t->queue.slot_size;
+		ev += slot_size;
 	}
+	t->batch_pos = pos;	/* read by this thread only */
 }
 
 static void kth_run(struct kth_thread *t)

@@ -67,6 +67,8 @@ enum kth_state {
 #define KTH_SIGNALS	BIT(0)
 /* Every notification is also sent as a KOBJ_CHANGE uevent. */
 #define KTH_UEVENT	BIT(1)
+/* Every flag kth_create() knows. */
+#define KTH_FLAGS_ALL	(KTH_SIGNALS | KTH_UEVENT)
 
 /**
  * struct kth_event - one event as the handler sees it

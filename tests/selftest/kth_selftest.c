@@ -272,6 +272,9 @@ static bool test_bad_config(void)
 	cfg.helper = "relative/path";
 	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
 	cfg.helper = NULL;
+	cfg.flags = BIT(31);
+	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
+	cfg.flags = KTH_FLAGS_ALL;
 	t = kth_create(&cfg);
 	if (IS_ERR(t))
 		return false;
