@@ -31,6 +31,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <kthelper.h>
+#include <kth_ktap.h>
 
 MODULE_IMPORT_NS(KTH_NS);
 
@@ -50,14 +51,11 @@ static int lat_nice = MIN_NICE;
 module_param(lat_nice, int, 0444);
 MODULE_PARM_DESC(lat_nice, "nice of kthelper's thread in the latency run (default -20, system_highpri_wq's)");
 
-static int bench_number;
-static int bench_failed;
+static struct kth_ktap bench_ktap;
 
 static void bench_result(bool ok, const char *name)
 {
-	bench_number++;
-	bench_failed += !ok;
-	pr_info("%sok %d %s\n", ok ? "" : "not ", bench_number, name);
+	kth_ktap_result(&bench_ktap, ok, name);
 }
 
 /* ---- throughput ---- */
@@ -513,12 +511,10 @@ static int __init bench_init(void)
 		return -EINVAL;
 	}
 	init_completion(&bench_done);
-	pr_info("KTAP version 1\n");
-	pr_info("1..7\n");
+	kth_ktap_plan(7);
 	bench_throughput();
 	bench_latencies();
-	pr_info("# kth_bench: %d passed, %d failed\n", bench_number - bench_failed,
-		bench_failed);
+	kth_ktap_summary(&bench_ktap);
 	return 0;
 }
 

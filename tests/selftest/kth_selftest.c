@@ -24,6 +24,7 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <kthelper.h>
+#include "kth_ktap.h"
 
 MODULE_IMPORT_NS(KTH_NS);
 
@@ -188,17 +189,13 @@ static bool st_drained(struct st_ctx *c, long arg)
  * KTAP
  */
 
-static int st_number;
-static int st_failed;
+static struct kth_ktap st_ktap;
 
-#define st_diag(fmt, ...) pr_info("# " fmt "\n", ##__VA_ARGS__)
+#define st_diag kth_ktap_diag
 
 static void st_result(bool ok, const char *name)
 {
-	st_number++;
-	if (!ok)
-		st_failed++;
-	pr_info("%sok %d %s\n", ok ? "" : "not ", st_number, name);
+	kth_ktap_result(&st_ktap, ok, name);
 }
 
 /* ---------------------------------------------------------------------
@@ -798,12 +795,10 @@ static void st_run_all(void)
 {
 	unsigned int i;
 
-	pr_info("KTAP version 1\n");
-	pr_info("1..%zu\n", ARRAY_SIZE(st_tests));
+	kth_ktap_plan(ARRAY_SIZE(st_tests));
 	for (i = 0; i < ARRAY_SIZE(st_tests); i++)
 		st_result(st_tests[i].fn(), st_tests[i].name);
-	pr_info("# kth_selftest: %d passed, %d failed\n",
-		st_number - st_failed, st_failed);
+	kth_ktap_summary(&st_ktap);
 }
 
 /* ---------------------------------------------------------------------

@@ -42,6 +42,7 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <kthelper.h>
+#include "kth_ktap.h"
 
 MODULE_IMPORT_NS(KTH_NS);
 
@@ -75,18 +76,9 @@ MODULE_PARM_DESC(run, "comma-separated tests to run, or \"all\" (default: none, 
  * KTAP
  */
 
-static int ss_number;
-static int ss_failed;
+static struct kth_ktap ss_ktap;
 
-#define ss_diag(fmt, ...) pr_info("# " fmt "\n", ##__VA_ARGS__)
-
-static void ss_result(bool ok, const char *name)
-{
-	ss_number++;
-	if (!ok)
-		ss_failed++;
-	pr_info("%sok %d %s\n", ok ? "" : "not ", ss_number, name);
-}
+#define ss_diag kth_ktap_diag
 
 /* ---------------------------------------------------------------------
  * The flooded thread: a slow handler that checks every event
@@ -491,15 +483,14 @@ static int __init ss_init(void)
 		pr_info("no test selected: load with run=all or run=NAME,...\n");
 		return 0;
 	}
-	pr_info("KTAP version 1\n");
-	pr_info("1..%u\n", n);
+	kth_ktap_plan(n);
 	ss_diag("posts=%lu handler_us=%u queue_len=%u per_tick=%u cpus=%u",
 		posts, handler_us, queue_len, per_tick, num_online_cpus());
 	for (i = 0; i < ARRAY_SIZE(ss_tests); i++)
 		if (ss_selected(ss_tests[i].name))
-			ss_result(ss_tests[i].fn(), ss_tests[i].name);
-	pr_info("# kth_stress: %d passed, %d failed\n",
-		ss_number - ss_failed, ss_failed);
+			kth_ktap_result(&ss_ktap, ss_tests[i].fn(),
+					ss_tests[i].name);
+	kth_ktap_summary(&ss_ktap);
 	return 0;
 }
 
