@@ -147,11 +147,12 @@ attr_is() {
 
 # ktap_results MODULE PREFIX: turn the KTAP a test module wrote to the
 # kernel log since the last dmesg_mark ("MODULE: ok 3 name", diagnostics
-# "MODULE: # ...") into results named PREFIX-name, show the diagnostics,
-# and check that the plan ("1..N") was complete.
+# "MODULE: # ...") into results named PREFIX-name, show the diagnostics
+# as "# MODULE: ..." (tests/run prints them as KTAP diagnostics: the
+# figures), and check that the plan ("1..N") was complete.
 ktap_results() {
 	_kth_log=$(dmesg_since_mark | sed -n "s/^.*$1: //p")
-	echo "$_kth_log" | grep '^#' | sed 's/^/    /'
+	echo "$_kth_log" | grep '^# ' | sed "s/^# /# $1: /"
 	check_eq "$2-plan-complete" \
 		"$(echo "$_kth_log" | sed -n 's/^1\.\.\([0-9]*\)$/\1/p')" \
 		"$(echo "$_kth_log" | grep -cE '^(not )?ok [0-9]+ ')"
@@ -175,4 +176,23 @@ env | sort >$2/\$KTH_SEQ.tmp
 mv $2/\$KTH_SEQ.tmp $2/\$KTH_SEQ.env
 EOS
 	chmod +x "$1"
+}
+
+# stress_count BASE: BASE scaled by kth.stress=PERCENT on the kernel
+# command line (tests/run --append; 100 when absent), for the stress
+# scenarios.
+stress_count() {
+	_kth_pct=$(sed -n 's/.*kth\.stress=\([0-9]*\).*/\1/p' /proc/cmdline)
+	echo $(($1 * ${_kth_pct:-100} / 100))
+}
+
+# uptime_s: seconds since boot, with decimals.
+uptime_s() {
+	cut -d' ' -f1 /proc/uptime
+}
+
+# kmemleak_scan: a kmemleak scan now, where the kernel has kmemleak (the
+# debug kernel; /bin/rmmod scans at most every 30 s by itself).
+kmemleak_scan() {
+	[ ! -w /sys/kernel/debug/kmemleak ] || echo scan >/sys/kernel/debug/kmemleak
 }

@@ -19,14 +19,9 @@
 
 T=kth_selftest
 D=$KTH_SYSFS/$T
-scale=$(sed -n 's/.*kth\.stress=\([0-9]*\).*/\1/p' /proc/cmdline)
-N=$((1000 * ${scale:-100} / 100))
-KML=/sys/kernel/debug/kmemleak
+N=$(stress_count 1000)
 kth_insmod kthelper || { not_ok load-kthelper "insmod failed"; exit 1; }
 echo 1 >/sys/kernel/rcu_expedited
-
-uptime_s() { cut -d' ' -f1 /proc/uptime; }
-kmemleak_scan() { [ ! -w $KML ] || echo scan >$KML; }
 
 # the writer: posts whenever the trigger exists, until /tmp/stop-writer
 ( while [ ! -e /tmp/stop-writer ]; do
