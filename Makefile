@@ -48,7 +48,7 @@ check: setup
 # The fast tier (Documentation/testing.rst): every scenario, the stress
 # ones at KTH_STRESS percent of their counts; then, for a generic kernel,
 # the scenarios PREEMPT_RT changes, on its -rt flavour.  The last line is
-# the sum of both runs' summaries (scripts/kth-total).
+# the sum of both runs' summaries (tests/tiers/kth-total).
 KTH_STRESS ?= 100
 KTH_RT_SCENARIOS ?= selftest,signals,unload,stress-irq
 RT_RUN := $(if $(findstring -rt-,$(KERNELRELEASE)),,y)
@@ -59,19 +59,19 @@ check-ready:
 	tests/run --kver $(KERNELRELEASE) --append kth.stress=$(KTH_STRESS) | \
 		tee build/check/suite.out
 ifeq ($(RT_RUN),y)
-	scripts/kth-check-rt --only $(KTH_RT_SCENARIOS) \
+	tests/tiers/kth-check-rt --only $(KTH_RT_SCENARIOS) \
 		--append kth.stress=$(KTH_STRESS) | tee build/check/rt.out
 endif
-	@scripts/kth-total "$(KERNELRELEASE)=build/check/suite.out" \
+	@tests/tiers/kth-total "$(KERNELRELEASE)=build/check/suite.out" \
 		$(if $(RT_RUN),"PREEMPT_RT ($(KTH_RT_SCENARIOS))=build/check/rt.out")
 
 # The debug tier (Documentation/testing.rst): a debug kernel built once from
 # Debian's linux-source (cached in ~/.cache/kthelper/debug-kernel), every
-# module against it, the VM suite on it (scripts/kth-check-debug).
+# module against it, the VM suite on it (tests/tiers/kth-check-debug).
 .PHONY: check-debug
 check-debug:
 	scripts/kth-setup --debug-kernel
-	scripts/kth-check-debug
+	tests/tiers/kth-check-debug
 
 # sparse, W=1, checkpatch, coccinelle, kernel-doc: on M=DIR, or on the whole
 # project and then kthelper's coccinelle rules against their examples.

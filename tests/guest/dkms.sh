@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # dkms - the modules DKMS built and installed, in a real kernel.  Booted by
-# scripts/kth-dkms-test with exactly those modules in /lib/modules/kth (not
+# tests/harness/kth-dkms-test with exactly those modules in /lib/modules/kth (not
 # the tree's), plus kth_dkms_client.ko, a module built out of tree against
 # the installed framework's headers and Module.symvers, as a driver made
 # from the template would be.  kth.dkms_version= on the kernel command line
