@@ -9,6 +9,8 @@
 #   make check-debug  the VM suite on a debug kernel (lockdep, KASAN,
 #                     kmemleak, UBSAN, fault injection), built once
 #   make demo         boot a kernel with kthelper and show it at work
+#   make check-fresh [FULL=1]   setup, demo and the static stage (FULL=1:
+#                     make check) in a minimal Debian 12 root, as root
 #   make new-driver NAME=mydrv [DIR=path]   start a driver from the template
 #   make dkms-install [KERNELRELEASE=...]   install with DKMS for that kernel
 #   make dkms-remove [KERNELRELEASE=...]    and remove it again
@@ -72,6 +74,14 @@ endif
 check-debug:
 	scripts/kth-setup --debug-kernel
 	tests/tiers/kth-check-debug
+
+# Setup from nothing (tests/tiers/kth-check-fresh): the committed HEAD,
+# cloned into a minimal Debian 12 root made with mmdebstrap (cached in
+# ~/.cache/kthelper/fresh), runs setup, demo and the static stage there;
+# FULL=1 runs the whole make check instead of the static stage.  Root only.
+.PHONY: check-fresh
+check-fresh:
+	tests/tiers/kth-check-fresh $(if $(FULL),--full)
 
 # sparse, W=1, checkpatch, coccinelle, kernel-doc: on M=DIR, or on the whole
 # project and then kthelper's coccinelle rules against their examples.
