@@ -1,0 +1,139 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# run-boot.sh - tests/run's boots, sourced by it: the host preparations'
+# results (collect_preps), one scenario's boot with its host helper and
+# its results (boot_scenario), and the dkms scenario, which
+# tests/harness/kth-dkms-test boots itself (run_dkms).
+
+# kth-vm with its messages in $vmerr (and, with KTH_VERBOSE=1, the serial
+# console on the terminal too).
+run_vm() {
+	if [[ ${KTH_VERBOSE:-0} == 1 ]]; then
+		"$harness/kth-vm" "$@" 2>&1 | tee "$vmerr" >&2
+		return "${PIPESTATUS[0]}"
+	fi
+	"$harness/kth-vm" "$@" 2>"$vmerr"
+}
+
+# The results of the host preparations (run_preps): their KTH-RESULT
+# lines and NAME.prep.
+collect_preps() {
+	local name preplog
+	for name in "${preps[@]}"; do
+		preplog=$logdir/$name.prep.log
+		collect_results "$preplog" "$name"
+		if [[ ${prep_rc[$name]} -eq 0 ]]; then
+			add_result ok "$name.prep"
+		else
+			add_result "not ok" "$name.prep" "exited ${prep_rc[$name]}, see $preplog"
+		fi
+		add_note "host preparation for $name: ${prep_secs[$name]} s, log ${preplog#"$topdir"/}"
+	done
+}
+
+# The dkms scenario (see the top of tests/run): kth-dkms-test does the
+# boot itself.
+run_dkms() { # INDEX TOTAL
+	local out=$logdir/dkms.results err=$logdir/dkms.test.log rc secs nfailed start failed_before
+	printf "[kth] boot %d/%d scenario 'dkms' (DKMS, .deb) ... " "$1" "$2" >&2
+	start=$EPOCHREALTIME
+	failed_before=$failed
+	set +e
+	KTH_BAD_LOG=$bad_log "$harness/kth-dkms-test" --kver "$kver" --kernel-root "$kroot" \
+		--timeout "$timeout" >"$out" 2>"$err"
+	rc=$?
+	set -e
+	secs=$(elapsed_since "$start")
+	collect_results "$out" dkms
+	if [[ $rc -le 1 ]]; then
+		add_result ok dkms.completed
+	else
+		add_result "not ok" dkms.completed "kth-dkms-test stopped (exit $rc), see $err"
+	fi
+	add_note "scenario dkms: boot $1/$2, $secs s, log ${err#"$topdir"/}"
+	nfailed=$((failed - failed_before))
+	if [[ $nfailed -eq 0 ]]; then
+		printf '%s s, %d checks\n' "$secs" "$collected" >&2
+	else
+		printf '%s s, %d checks, %d FAILED, log %s\n' "$secs" "$collected" "$nfailed" "$err" >&2
+	fi
+}
+
+# Boot NAME (tests/guest/NAME.sh, with its `# kth-vm:` options and its
+# NAME.host helper if any) and count its results.
+boot_scenario() { # NAME INDEX TOTAL
+	local name=$1 index=$2 total=$3 script logfile vmerr vmargs line words i
+	local host hostlog hostrc sock vm helper vmrc start failed_before secs nresults nfailed
+	script=$guestdir/$name.sh
+	logfile=$logdir/$name.log
+	vmerr=$logdir/$name.vm.txt
+	vmargs=(--kernel "$kernel" --initrd "${initrd_of[$name]}" --log "$logfile"
+		--scenarios "$name" --timeout "$timeout")
+	[[ -z $append ]] || vmargs+=(--extra-append "$append")
+	while IFS= read -r line; do
+		read -ra words <<<"${line#*kth-vm:}"
+		for i in "${!words[@]}"; do	# a scenario's own limit scales too
+			[[ ${words[i]} != --timeout ]] ||
+				words[i + 1]=$((words[i + 1] * timeout_scale))
+		done
+		vmargs+=("${words[@]}")
+	done < <(grep -E '^#[[:space:]]*kth-vm:' "$script" || true)
+
+	host=$guestdir/$name.host
+	[[ -x $host ]] || host=
+	printf "[kth] boot %d/%d scenario '%s' ... " "$index" "$total" "$name" >&2
+	[[ ${KTH_VERBOSE:-0} != 1 ]] || echo >&2
+	# A host helper follows the log: it must not see the last run's.
+	: >"$logfile"
+	start=$EPOCHREALTIME
+	failed_before=$failed
+	set +e
+	if [[ -z $host ]]; then
+		run_vm "${vmargs[@]}"
+		vmrc=$?
+	else
+		hostlog=$logdir/$name.host.log
+		sock=$qmpdir/$name.sock
+		run_vm "${vmargs[@]}" --qmp "$sock" &
+		vm=$!
+		KTH_QMP=$sock KTH_LOG=$logfile KTH_SCENARIO=$name KTH_VM_PID=$vm \
+			timeout -k 5 $((timeout + 90)) "$host" >"$hostlog" 2>&1 &
+		helper=$!
+		wait "$vm"
+		vmrc=$?
+		# The guest is gone: give the helper a moment, then stop it.
+		for _ in $(seq 50); do
+			kill -0 "$helper" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill "$helper" 2>/dev/null
+		wait "$helper"
+		hostrc=$?
+	fi
+	set -e
+	secs=$(elapsed_since "$start")
+
+	collect_results "$logfile" "$name" diag
+	nresults=$collected
+	if [[ -n $host ]]; then
+		collect_results "$hostlog" "$name"
+		nresults=$((nresults + collected))
+		if [[ $hostrc -eq 0 ]]; then
+			add_result ok "$name.host"
+		else
+			add_result "not ok" "$name.host" "host helper exited $hostrc, see $hostlog"
+		fi
+	fi
+	judge_completed "$name" "$logfile" "$vmerr" "$vmrc" "$nresults"
+	judge_clean_log "$name" "$logfile"
+
+	add_note "scenario $name: boot $index/$total, $secs s, log ${logfile#"$topdir"/}"
+	nfailed=$((failed - failed_before))
+	if [[ $nfailed -eq 0 ]]; then
+		printf '%s s, %d checks\n' "$secs" "$nresults" >&2
+	else
+		printf '%s s, %d checks, %d FAILED%s, log %s\n' "$secs" "$nresults" \
+			"$nfailed" "${why:+ ($why)}" "$logfile" >&2
+	fi
+}

@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# run-judge.sh - what tests/run makes of a boot's serial log, sourced by
+# it: the kernel log lines that mean something went wrong ($bad_log, also
+# given to kth-dkms-test), NAME.completed (judge_completed) and
+# NAME.clean-log (judge_clean_log).
+
+# Kernel log lines that mean something went wrong.  BUG: is not matched
+# inside words (DEBUG:); kmemleak only counts when it reports leaks.
+bad_log='Oops|(^|[^A-Za-z_])BUG:|WARNING:|Kernel panic|general protection fault'
+bad_log+='|sleeping function called from invalid context|blocked for more than'
+bad_log+='|UBSAN:|KASAN:|kmemleak:.*suspected|list_add corruption'
+bad_log+='|possible recursive locking|INFO: possible circular locking'
+bad_log+='|unreferenced object|Call Trace:'
+# The debug kernel's checkers (tests/harness/debug-kernel.config): debug objects,
+# list debugging, BUG(), a checker that switched itself off.
+bad_log+='|ODEBUG:|list_del corruption|kernel BUG at|invalid opcode:'
+bad_log+='|turning off the locking correctness validator|INFO: lockdep is turned off'
+bad_log+='|kmemleak: Memory pool empty|kmemleak: Cannot allocate|Kernel memory leak detector disabled'
+
+# NAME.completed: the scenario ran to its end, reported results and the
+# guest reached KTH-DONE.  Sets $why (empty when it completed).
+judge_completed() { # NAME LOGFILE VMERR VMRC NRESULTS
+	local name=$1 logfile=$2 vmerr=$3 vmrc=$4 nresults=$5 end
+	end=$(grep -o "KTH-SCENARIO-END $name rc=[0-9]*" "$logfile" | tail -n 1) || end=
+	why=
+	if [[ $vmrc -ne 0 ]]; then
+		why=$(grep -o 'FAILED: .*' "$vmerr" | tail -n 1 | sed 's/ (see .*)$//') || why=
+		why=${why:-kth-vm exited $vmrc}
+	elif [[ -z $end ]]; then
+		why="no KTH-SCENARIO-END"
+	elif [[ ${end##*rc=} != 0 ]]; then
+		why="scenario exited rc=${end##*rc=}"
+	elif [[ $nresults -eq 0 && $demo -eq 0 ]]; then
+		why="scenario reported no results"
+	fi
+	if [[ -z $why ]]; then
+		add_result ok "$name.completed"
+	else
+		add_result "not ok" "$name.completed" "$why"
+	fi
+}
+
+# NAME.clean-log (results quoting a bad line are not counted twice)
+judge_clean_log() { # NAME LOGFILE
+	local name=$1 logfile=$2 bad nbad
+	bad=$(grep -v 'KTH-RESULT' "$logfile" | grep -E -m 1 "$bad_log") || bad=
+	if [[ -z $bad ]]; then
+		add_result ok "$name.clean-log"
+	else
+		nbad=$(grep -v 'KTH-RESULT' "$logfile" | grep -c -E "$bad_log") || nbad=0
+		add_result "not ok" "$name.clean-log" "$nbad bad line(s), first: ${bad:0:120}"
+	fi
+}

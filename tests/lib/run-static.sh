@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# run-static.sh - tests/run's static stage, sourced by it: the static
+# analysis gate (scripts/kth-check --ktap and its --selftest) and the build
+# matrix (tests/tiers/kth-build-matrix --ktap) before any boot, their
+# results static.*, their logs in build/static/.
+
+run_static_stage() {
+	local staticlog=$builddir/static start failed_before gate_rc rules_rc matrix_rc
+	local secs nresults nfailed
+	[[ ${KTH_NO_SETUP:-0} == 1 ]] || "$scripts/kth-setup" ${kver:+"$kver"}
+	mkdir -p "$staticlog"
+	printf '[kth] static analysis (scripts/kth-check) ... ' >&2
+	start=$EPOCHREALTIME
+	failed_before=$failed
+	set +e
+	"$scripts/kth-check" --ktap ${kver:+--kver "$kver"} >"$staticlog/kth-check.log" 2>&1
+	gate_rc=$?
+	"$scripts/kth-check" --ktap --selftest >"$staticlog/rules.log" 2>&1
+	rules_rc=$?
+	"$tiers/kth-build-matrix" --ktap >"$staticlog/build-matrix.log" 2>&1
+	matrix_rc=$?
+	set -e
+	secs=$(elapsed_since "$start")
+	collect_results "$staticlog/kth-check.log" static
+	nresults=$collected
+	[[ $gate_rc -le 1 ]] || add_result "not ok" static.kth-check \
+		"exited $gate_rc: $(tail -n 1 "$staticlog/kth-check.log")"
+	collect_results "$staticlog/rules.log" static
+	nresults=$((nresults + collected))
+	[[ $rules_rc -le 1 ]] || add_result "not ok" static.rules \
+		"exited $rules_rc: $(tail -n 1 "$staticlog/rules.log")"
+	collect_results "$staticlog/build-matrix.log" static
+	nresults=$((nresults + collected))
+	[[ $matrix_rc -le 1 ]] || add_result "not ok" static.build-matrix \
+		"exited $matrix_rc: $(tail -n 1 "$staticlog/build-matrix.log")"
+	add_note "static analysis: $secs s, findings in ${staticlog#"$topdir"/}/kth-check.log, rules.log and build-matrix.log"
+	nfailed=$((failed - failed_before))
+	if [[ $nfailed -eq 0 ]]; then
+		printf '%s s, %d checks\n' "$secs" "$nresults" >&2
+	else
+		printf '%s s, %d checks, %d FAILED, log %s\n' "$secs" "$nresults" \
+			"$nfailed" "$staticlog/kth-check.log" >&2
+	fi
+}
