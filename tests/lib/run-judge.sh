@@ -42,14 +42,17 @@ judge_completed() { # NAME LOGFILE VMERR VMRC NRESULTS
 	fi
 }
 
-# NAME.clean-log (results quoting a bad line are not counted twice)
+# NAME.clean-log (results quoting a bad line are not counted twice).  The
+# whole log is read: a `grep -m 1` would end the pipe early, and pipefail
+# would then turn the SIGPIPE of the first grep into "no bad line".
 judge_clean_log() { # NAME LOGFILE
-	local name=$1 logfile=$2 bad nbad
-	bad=$(grep -v 'KTH-RESULT' "$logfile" | grep -E -m 1 "$bad_log") || bad=
+	local name=$1 logfile=$2 bad first nbad
+	bad=$(grep -v 'KTH-RESULT' "$logfile" | grep -E "$bad_log") || bad=
 	if [[ -z $bad ]]; then
 		add_result ok "$name.clean-log"
 	else
-		nbad=$(grep -v 'KTH-RESULT' "$logfile" | grep -c -E "$bad_log") || nbad=0
-		add_result "not ok" "$name.clean-log" "$nbad bad line(s), first: ${bad:0:120}"
+		nbad=$(wc -l <<<"$bad")
+		first=${bad%%$'\n'*}
+		add_result "not ok" "$name.clean-log" "$nbad bad line(s), first: ${first:0:120}"
 	fi
 }
