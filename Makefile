@@ -15,6 +15,9 @@
 #   make dkms-install [KERNELRELEASE=...]   install with DKMS for that kernel
 #   make dkms-remove [KERNELRELEASE=...]    and remove it again
 #   make deb          build/deb/kthelper-dkms_<version>_all.deb
+# A KERNELRELEASE whose headers are not installed here (any Debian kernel of
+# bullseye, bookworm, trixie or sid: 7.2.13+deb14-amd64, say) builds and
+# DKMS-installs in a root of its Debian suite, made once (scripts/kth-kernel).
 
 # Newest installed Debian kernel headers (the build machine's own running
 # kernel usually has none).  KVER= is a shorter name for KERNELRELEASE=.
@@ -24,6 +27,14 @@ endif
 KERNELRELEASE ?= $(shell ls -d /lib/modules/*-amd64/build 2>/dev/null | \
 		   grep -v -e -rt- -e -cloud- | \
 		   sed 's|/lib/modules/||; s|/build||' | sort -V | tail -n 1)
+# A kernel whose headers this machine lacks (another Debian release, say)
+# is built in a root of its own Debian suite, made once and cached
+# (scripts/kth-kernel), where its headers are at the same path.
+ifneq ($(KERNELRELEASE),)
+ifeq ($(origin KDIR)$(wildcard /lib/modules/$(KERNELRELEASE)/build),undefined)
+KTH_IN_ROOT := scripts/kth-kernel exec $(KERNELRELEASE) --
+endif
+endif
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
 
 .PHONY: all modules clean check check-ready check-static check-static-ready
@@ -32,11 +43,11 @@ KDIR ?= /lib/modules/$(KERNELRELEASE)/build
 all: modules
 
 modules:
-	@test -d "$(KDIR)" || { echo "kthelper: no kernel headers at $(KDIR); run scripts/kth-setup or set KDIR=" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	@test -n "$(KTH_IN_ROOT)" -o -d "$(KDIR)" || { echo "kthelper: no kernel headers at $(KDIR); run scripts/kth-setup or set KDIR=" >&2; exit 1; }
+	$(KTH_IN_ROOT) $(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(KTH_IN_ROOT) $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf build
 
 setup:
@@ -106,10 +117,10 @@ new-driver:
 .PHONY: dkms-install dkms-remove deb
 
 dkms-install:
-	scripts/kth-dkms install $(KERNELRELEASE)
+	$(KTH_IN_ROOT) scripts/kth-dkms install $(KERNELRELEASE)
 
 dkms-remove:
-	scripts/kth-dkms remove $(KERNELRELEASE)
+	$(KTH_IN_ROOT) scripts/kth-dkms remove $(KERNELRELEASE)
 
 deb:
 	scripts/kth-dkms deb
