@@ -9,8 +9,9 @@
 #   make check-debug  the VM suite on a debug kernel (lockdep, KASAN,
 #                     kmemleak, UBSAN, fault injection), built once
 #   make demo         boot a kernel with kthelper and show it at work
-#   make check-fresh [FULL=1]   setup, demo and the static stage (FULL=1:
-#                     make check) in a minimal Debian 12 root, as root
+#   make check-fresh [FULL=1] [SUDO=1]   setup, demo and the static stage
+#                     (FULL=1: make check) in a minimal Debian 12 root, as
+#                     root (SUDO=1: as a user who may use sudo)
 #   make new-driver NAME=mydrv [DIR=path]   start a driver from the template
 #   make dkms-install [KERNELRELEASE=...]   install with DKMS for that kernel
 #   make dkms-remove [KERNELRELEASE=...]    and remove it again
@@ -89,10 +90,11 @@ check-debug:
 # Setup from nothing (tests/tiers/kth-check-fresh): the committed HEAD,
 # cloned into a minimal Debian 12 root made with mmdebstrap (cached in
 # ~/.cache/kthelper/fresh), runs setup, demo and the static stage there;
-# FULL=1 runs the whole make check instead of the static stage.  Root only.
+# FULL=1 runs the whole make check instead of the static stage; SUDO=1
+# runs them as a user who may use sudo.  Needs root itself.
 .PHONY: check-fresh
 check-fresh:
-	tests/tiers/kth-check-fresh $(if $(FULL),--full)
+	tests/tiers/kth-check-fresh $(if $(FULL),--full) $(if $(SUDO),--sudo)
 
 # sparse, W=1, checkpatch, coccinelle, kernel-doc: on M=DIR, or on the whole
 # project and then kthelper's coccinelle rules against their examples.
