@@ -4,6 +4,12 @@
  *
  * Nothing else in the tree tests LINUX_VERSION_CODE: code calls the
  * helpers below and stays the same on every supported kernel (5.10+).
+ *
+ * A version test stays only where the older API exists on every kernel the
+ * test sends to it, so that no backport can break it.  Where a distribution
+ * kernel may have the newer API under an older version number, the feature
+ * itself is tested: a compile probe (framework/probes/, run by ./Kbuild
+ * with the kernel's own flags) defines KTH_HAVE_<FEATURE>.
  */
 #ifndef _KTH_COMPAT_H
 #define _KTH_COMPAT_H
@@ -66,21 +72,36 @@
 #endif
 
 /*
+ * Probed.  The helpers below need the probe results, which only kthelper's
+ * own build has (-DKTH_PROBED): a driver built out of tree against the
+ * installed headers includes this file too and gets none of them.
+ */
+#ifdef KTH_PROBED
+
+/*
  * kobject_init() takes a const struct kobj_type since 6.2 (Debian's 6.1 has
  * it from 6.1.y stable); before, it takes a plain one and never writes it.
  */
-#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
+#ifdef KTH_HAVE_CONST_KOBJ_TYPE
 #define kth_kobject_init(kobj, ktype)	kobject_init(kobj, ktype)
 #else
 #define kth_kobject_init(kobj, ktype)	\
 	kobject_init(kobj, (struct kobj_type *)(ktype))
 #endif
 
-/* softnet_data.dropped became an atomic_t in 6.10. */
-#if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
+/*
+ * softnet_data's count of backlog drops: an unsigned int, an atomic_t
+ * since 6.10, then per-NUMA-node counters read by numa_drop_read() (7.2).
+ */
+#if defined(KTH_HAVE_SOFTNET_DROP_COUNTERS)
+#define kth_softnet_dropped(sd)	\
+	((unsigned int)numa_drop_read(&(sd)->drop_counters))
+#elif defined(KTH_HAVE_SOFTNET_ATOMIC_DROPPED)
 #define kth_softnet_dropped(sd)	((unsigned int)atomic_read(&(sd)->dropped))
 #else
 #define kth_softnet_dropped(sd)	READ_ONCE((sd)->dropped)
 #endif
+
+#endif /* KTH_PROBED */
 
 #endif /* _KTH_COMPAT_H */
