@@ -282,8 +282,8 @@ static bool ss_flood_run(const char *name, enum kth_overflow policy)
 			name, i, pr->cpu, pr->next, pr->ticks);
 	}
 	kth_get_stats(f->t, &s);
-	pr_info("# %s: %u producers, %llu kth_post() calls in %llu ms (%llu ns per post in hard IRQ), drained %llu ms later\n",
-		name, f->nprod, calls, (t1 - t0) / NSEC_PER_MSEC,
+	pr_info("# %s: %u producers, %llu kth_post() calls in %llu interrupts in %llu ms (%llu ns per post in hard IRQ), drained %llu ms later\n",
+		name, f->nprod, calls, ticks, (t1 - t0) / NSEC_PER_MSEC,
 		calls ? irq_ns / calls : 0, (t2 - t1) / NSEC_PER_MSEC);
 	pr_info("# %s: posted=%llu handled=%llu dropped=%llu depth=%llu wakeups=%llu; returns: 0=%llu -ENOSPC=%llu other=%llu\n",
 		name, s.posted, s.handled, s.dropped, s.depth, s.wakeups,
