@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2016,SC2154
+# (SC2016: hooks and chrooted commands are expanded where they run;
+#  SC2154: kth_cache and die come from kth-debian.sh)
 #
 # kth-root.sh - kernel-matched build roots (scripts/kth-kernel): a minimal
 # root of a kernel's own Debian suite, made once with mmdebstrap, with that
@@ -130,6 +132,7 @@ kth_root_make() { # SUITE
 
 # Step 2: linux-headers-KVER installed in ROOT with its apt (the compiler
 # the kernel was built with comes with them), .debs kept in debs/SUITE.
+# (trixie's headers depend on the image: INITRD=No spares its initramfs.)
 kth_root_install_headers() { # ROOT SUITE KVER
 	local root=$1 suite=$2 kver=$3 debs=$kth_cache/debs/$2 start=$SECONDS
 	local logf=$kth_roots/$2.log stamp=$1/.kth-apt-updated age apt
@@ -150,7 +153,7 @@ kth_root_install_headers() { # ROOT SUITE KVER
 	fi
 	mkdir -p "$debs"
 	if ! kth_root_run "$root" / /etc/resolv.conf /etc/resolv.conf "$debs" /var/cache/apt/archives -- \
-		env DEBIAN_FRONTEND=noninteractive sh -c 'dpkg --configure -a && "$@"' kth \
+		env DEBIAN_FRONTEND=noninteractive INITRD=No sh -c 'dpkg --configure -a && "$@"' kth \
 		"${apt[@]}" install -y --no-install-recommends "linux-headers-$kver" >>"$logf" 2>&1; then
 		echo "FAILED" >&2
 		tail -n 15 "$logf" >&2
