@@ -2,8 +2,9 @@
 # shellcheck shell=bash
 #
 # run-boot.sh - tests/run's boots, sourced by it: the host preparations'
-# results (collect_preps), one scenario's boot with its host helper and
-# its results (boot_scenario), and the dkms scenario, which
+# results (collect_preps), one scenario's boot with its host helper
+# (boot_once), booted once more when the kernel died before the scenario
+# began, and its results (boot_scenario), and the dkms scenario, which
 # tests/harness/kth-dkms-test boots itself (run_dkms).
 
 # kth-vm with its messages in $vmerr (and, with KTH_VERBOSE=1, the serial
@@ -60,45 +61,22 @@ run_dkms() { # INDEX TOTAL
 	fi
 }
 
-# Boot NAME (tests/guest/NAME.sh, with its `# kth-vm:` options and its
-# NAME.host helper if any) and count its results.
-boot_scenario() { # NAME INDEX TOTAL
-	local name=$1 index=$2 total=$3 script logfile vmerr vmargs line words i
-	local host hostlog hostrc sock vm helper vmrc start failed_before secs nresults nfailed
-	script=$guestdir/$name.sh
-	logfile=$logdir/$name.log
-	vmerr=$logdir/$name.vm.txt
-	vmargs=(--kernel "$kernel" --initrd "${initrd_of[$name]}" --log "$logfile"
-		--scenarios "$name" --timeout "$timeout")
-	[[ -z $append ]] || vmargs+=(--extra-append "$append")
-	while IFS= read -r line; do
-		read -ra words <<<"${line#*kth-vm:}"
-		for i in "${!words[@]}"; do	# a scenario's own limit scales too
-			[[ ${words[i]} != --timeout ]] ||
-				words[i + 1]=$((words[i + 1] * timeout_scale))
-		done
-		vmargs+=("${words[@]}")
-	done < <(grep -E '^#[[:space:]]*kth-vm:' "$script" || true)
-
-	host=$guestdir/$name.host
-	[[ -x $host ]] || host=
-	printf "[kth] boot %d/%d scenario '%s' ... " "$index" "$total" "$name" >&2
-	[[ ${KTH_VERBOSE:-0} != 1 ]] || echo >&2
+# One boot of the scenario $name with the variables of boot_scenario:
+# sets vmrc, and hostrc when it has a host helper.
+boot_once() {
+	local sock vm helper
 	# A host helper follows the log: it must not see the last run's.
 	: >"$logfile"
-	start=$EPOCHREALTIME
-	failed_before=$failed
 	set +e
 	if [[ -z $host ]]; then
 		run_vm "${vmargs[@]}"
 		vmrc=$?
 	else
-		hostlog=$logdir/$name.host.log
 		sock=$qmpdir/$name.sock
 		run_vm "${vmargs[@]}" --qmp "$sock" &
 		vm=$!
 		KTH_QMP=$sock KTH_LOG=$logfile KTH_SCENARIO=$name KTH_VM_PID=$vm \
-			timeout -k 5 $((timeout + 90)) "$host" >"$hostlog" 2>&1 &
+			timeout -k 5 $((limit + 90)) "$host" >"$hostlog" 2>&1 &
 		helper=$!
 		wait "$vm"
 		vmrc=$?
@@ -112,6 +90,52 @@ boot_scenario() { # NAME INDEX TOTAL
 		hostrc=$?
 	fi
 	set -e
+}
+
+# Boot NAME (tests/guest/NAME.sh, with its `# kth-vm:` options and its
+# NAME.host helper if any) and count its results.  When the kernel died
+# before the scenario began (early_death), that boot's logs are kept as
+# NAME.early-death.*, a KTAP diagnostic says so, and NAME boots once more:
+# the results are the second boot's.  A death after the scenario began is
+# never retried.
+boot_scenario() { # NAME INDEX TOTAL
+	local name=$1 index=$2 total=$3 script logfile vmerr vmargs line words i
+	local host hostlog hostrc vmrc start failed_before secs nresults nfailed death f
+	local limit=$timeout	# the guest's limit: the scenario's own if it has one
+	script=$guestdir/$name.sh
+	logfile=$logdir/$name.log
+	vmerr=$logdir/$name.vm.txt
+	hostlog=$logdir/$name.host.log
+	vmargs=(--kernel "$kernel" --initrd "${initrd_of[$name]}" --log "$logfile"
+		--scenarios "$name" --timeout "$timeout")
+	[[ -z $append ]] || vmargs+=(--extra-append "$append")
+	while IFS= read -r line; do
+		read -ra words <<<"${line#*kth-vm:}"
+		for i in "${!words[@]}"; do	# a scenario's own limit scales too
+			[[ ${words[i]} == --timeout ]] || continue
+			words[i + 1]=$((words[i + 1] * timeout_scale))
+			limit=${words[i + 1]}
+		done
+		vmargs+=("${words[@]}")
+	done < <(grep -E '^#[[:space:]]*kth-vm:' "$script" || true)
+
+	host=$guestdir/$name.host
+	[[ -x $host ]] || host=
+	printf "[kth] boot %d/%d scenario '%s' ... " "$index" "$total" "$name" >&2
+	[[ ${KTH_VERBOSE:-0} != 1 ]] || echo >&2
+	rm -f "$logdir/$name".early-death.*
+	start=$EPOCHREALTIME
+	failed_before=$failed
+	boot_once
+	if death=$(early_death "$logfile" "$vmrc"); then
+		for f in log vm.txt host.log; do
+			[[ ! -e $logdir/$name.$f ]] || mv -f "$logdir/$name.$f" "$logdir/$name.early-death.$f"
+		done
+		printf 'kernel died before the scenario began (%s), booting it again ... ' "$death" >&2
+		[[ ${KTH_VERBOSE:-0} != 1 ]] || echo >&2
+		add_diag "$name: boot retried: kernel died before the scenario began: $death (log ${logdir#"$topdir"/}/$name.early-death.log)"
+		boot_once
+	fi
 	secs=$(elapsed_since "$start")
 
 	collect_results "$logfile" "$name" diag

@@ -4,7 +4,11 @@
 # run-judge.sh - what tests/run makes of a boot's serial log, sourced by
 # it: the kernel log lines that mean something went wrong ($bad_log, also
 # given to kth-dkms-test), NAME.completed (judge_completed) and
-# NAME.clean-log (judge_clean_log).
+# NAME.clean-log (judge_clean_log); early_death (tests/lib/early-death.sh)
+# tells a kernel that died before the scenario began.
+
+# shellcheck source=tests/lib/early-death.sh
+. "$topdir/tests/lib/early-death.sh"
 
 # Kernel log lines that mean something went wrong.  BUG: is not matched
 # inside words (DEBUG:); kmemleak only counts when it reports leaks.
@@ -22,10 +26,12 @@ bad_log+='|kmemleak: Memory pool empty|kmemleak: Cannot allocate|Kernel memory l
 # NAME.completed: the scenario ran to its end, reported results and the
 # guest reached KTH-DONE.  Sets $why (empty when it completed).
 judge_completed() { # NAME LOGFILE VMERR VMRC NRESULTS
-	local name=$1 logfile=$2 vmerr=$3 vmrc=$4 nresults=$5 end
+	local name=$1 logfile=$2 vmerr=$3 vmrc=$4 nresults=$5 end death
 	end=$(grep -o "KTH-SCENARIO-END $name rc=[0-9]*" "$logfile" | tail -n 1) || end=
 	why=
-	if [[ $vmrc -ne 0 ]]; then
+	if death=$(early_death "$logfile" "$vmrc"); then
+		why="kernel died before the scenario began: $death"
+	elif [[ $vmrc -ne 0 ]]; then
 		why=$(grep -o 'FAILED: .*' "$vmerr" | tail -n 1 | sed 's/ (see .*)$//') || why=
 		why=${why:-kth-vm exited $vmrc}
 	elif [[ -z $end ]]; then

@@ -20,6 +20,7 @@ add_result() { # status name [directive]
 	esac
 }
 add_note() { ktap+=("#"$'\t'"$1"$'\t'); }
+add_diag() { ktap+=("diag"$'\t'"$1"$'\t'); }	# a KTAP diagnostic line "# TEXT"
 
 # Turn the KTH-RESULT lines of FILE into results; counts them in $collected.
 # With a third argument, the lines a guest scenario prints starting with
@@ -33,7 +34,7 @@ collect_results() {
 		*KTH-DMESG-END*) in_dmesg=0; continue ;;
 		*KTH-RESULT\ *) [[ $in_dmesg -eq 0 ]] || continue ;;
 		"# "*)
-			[[ -z $diag || $in_dmesg -eq 1 ]] || ktap+=("diag"$'\t'"$prefix: ${line#\# }"$'\t')
+			[[ -z $diag || $in_dmesg -eq 1 ]] || add_diag "$prefix: ${line#\# }"
 			continue
 			;;
 		*) continue ;;
