@@ -6,6 +6,7 @@
 #   make [KERNELRELEASE=6.1.0-56-amd64 | KVER=... | KDIR=/path/to/build]
 #   make check        all tests (boots real kernels in QEMU)
 #   make check-static [M=DIR]   the static analysis gate (scripts/kth-check)
+#   make check-matrix every scenario on bullseye 5.10 .. sid, generic and -rt
 #   make check-debug  the VM suite on a debug kernel (lockdep, KASAN,
 #                     kmemleak, UBSAN, fault injection), built once
 #   make demo         boot a kernel with kthelper and show it at work
@@ -59,25 +60,23 @@ setup:
 check: setup
 	$(MAKE) --no-print-directory check-ready
 
-# The fast tier (Documentation/testing.rst): every scenario, the stress
-# ones at KTH_STRESS percent of their counts; then, for a generic kernel,
-# the scenarios PREEMPT_RT changes, on its -rt flavour.  The last line is
-# the sum of both runs' summaries (tests/tiers/kth-total).
+# The fast tier (Documentation/testing.rst, tests/tiers/kth-check-fast):
+# every module with W=1, the static stage (with the W=1 build against
+# every kernel of the matrix), every scenario on KERNELRELEASE, the
+# PREEMPT_RT-sensitive ones on its -rt flavour and, for a plain `make
+# check`, the newest sid kernel's; the stress ones at KTH_STRESS percent.
+# The last line is the sum of every run's summary.
 KTH_STRESS ?= 100
-KTH_RT_SCENARIOS ?= selftest,signals,unload,stress-irq
-RT_RUN := $(if $(findstring -rt-,$(KERNELRELEASE)),,y)
 
 check-ready:
-	$(MAKE) modules W=1
-	@rm -rf build/check && mkdir -p build/check
-	tests/run --kver $(KERNELRELEASE) --append kth.stress=$(KTH_STRESS) | \
-		tee build/check/suite.out
-ifeq ($(RT_RUN),y)
-	tests/tiers/kth-check-rt --only $(KTH_RT_SCENARIOS) \
-		--append kth.stress=$(KTH_STRESS) | tee build/check/rt.out
-endif
-	@tests/tiers/kth-total "$(KERNELRELEASE)=build/check/suite.out" \
-		$(if $(RT_RUN),"PREEMPT_RT ($(KTH_RT_SCENARIOS))=build/check/rt.out")
+	tests/tiers/kth-check-fast --kver $(KERNELRELEASE) --stress $(KTH_STRESS) \
+		$(if $(filter command line environment,$(origin KVER) $(origin KERNELRELEASE)),,--default)
+
+# Every scenario on every supported kernel, generic and -rt, each built in
+# a root of its Debian suite (tests/tiers/kth-check-matrix).
+.PHONY: check-matrix
+check-matrix: setup
+	tests/tiers/kth-check-matrix
 
 # The debug tier (Documentation/testing.rst): a debug kernel built once from
 # Debian's linux-source (cached in ~/.cache/kthelper/debug-kernel), every
