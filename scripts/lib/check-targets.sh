@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# check-targets.sh - what scripts/kth-check checks, sourced by it: the
+# target directories (the DIRs given, or every directory of the project
+# with a Kbuild file and tests/guest), their kind (kernel or user space),
+# whether they are inside the project, and the .c and .h files of each
+# ($work/files.I).
+
+tdir=()		# absolute directory
+tname=()	# name in results: path relative to the project, or as given
+tkind=()	# kernel | user
+tinside=()	# 1 if inside the project
+kernel_targets=()	# the indexes of the kernel targets
+add_target() { # DIR NAME
+	local dir=$1 name=$2 i
+	for i in "${!tdir[@]}"; do
+		[[ ${tdir[$i]} != "$dir" ]] || return 0
+	done
+	tdir+=("$dir")
+	tname+=("$name")
+	if [[ $dir == "$topdir/tests/guest" ]]; then
+		tkind+=(user)
+	else
+		tkind+=(kernel)
+	fi
+	if [[ $dir == "$topdir"/* ]]; then
+		tinside+=(1)
+	else
+		tinside+=(0)
+	fi
+}
+
+# find_targets DIR...: the targets, and the files of each.
+find_targets() {
+	local d a i prune
+	if [[ $# -eq 0 ]]; then
+		while IFS= read -r d; do
+			[[ $d == "$topdir" ]] || add_target "$d" "${d#"$topdir"/}"
+		done < <(find "$topdir" \( -path "$topdir/.git" -o -path "$topdir/build" \
+			-o -path "$staticdir" \) -prune -o -name Kbuild -type f -printf '%h\n' | sort)
+		if compgen -G "$topdir/tests/guest/*.c" >/dev/null; then
+			add_target "$topdir/tests/guest" tests/guest
+		fi
+	else
+		for a in "$@"; do
+			[[ -d $a ]] || die "no directory '$a'"
+			d=$(cd "$a" && pwd -P)
+			if [[ $d == "$topdir" ]]; then
+				die "name subdirectories (or none for the whole project), not the project itself"
+			elif [[ $d == "$topdir"/* ]]; then
+				add_target "$d" "${d#"$topdir"/}"
+			else
+				add_target "$d" "${a%/}"
+			fi
+		done
+	fi
+	[[ ${#tdir[@]} -gt 0 ]] || die "nothing to check"
+
+	# Files of each target: .c and .h, build outputs and the rules' examples
+	# (unless asked for) left out.
+	for i in "${!tdir[@]}"; do
+		prune=(-path "$topdir/.git" -o -path "$topdir/build")
+		[[ ${tdir[$i]} == "$staticdir"* ]] || prune+=(-o -path "$staticdir")
+		find "${tdir[$i]}" \( "${prune[@]}" \) -prune -o -type f \
+			\( -name '*.c' -o -name '*.h' \) ! -name '*.mod.c' -print |
+			sort >"$work/files.$i"
+	done
+	for i in "${!tdir[@]}"; do
+		[[ ${tkind[$i]} != kernel ]] || kernel_targets+=("$i")
+	done
+}
