@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# dkms-test-deb.sh - part 2 of tests/harness/kth-dkms-test outside its
+# throwaway root, sourced by it: the .deb (kth-dkms deb, version V and an
+# "N+1" V+kthtest1) built, and its control data, maintainer scripts and
+# contents checked.
+
+deb_build_and_inspect() {
+	t0=$EPOCHREALTIME
+	if run_logged deb "$topdir/scripts/kth-dkms" deb --out "$debdir" &&
+		run_logged deb-next "$topdir/scripts/kth-dkms" deb --out "$debdir" --version "$next"; then
+		ok deb-build
+	else
+		not_ok deb-build "kth-dkms deb failed, see $logs/deb.log and $logs/deb-next.log"
+		exit 2
+	fi
+	deb=$debdir/kthelper-dkms_${version}_all.deb
+	check deb-file "no $deb" test -f "$deb"
+	info=$(dpkg-deb -f "$deb" Package Version Architecture Depends 2>&1)
+	while read -r name field; do
+		check "deb-control-$name" "control: $info" has_line "$info" "^$field"
+	done <<EOF
+package Package: kthelper-dkms$
+version Version: $version_re$
+arch Architecture: all$
+depends-dkms Depends: (.*, )?dkms( \(|,|$)
+depends-openssl Depends: (.*, )?openssl( \(|,|$)
+EOF
+	scripts_dir=$work/deb-control
+	rm -rf "$scripts_dir"
+	dpkg-deb -e "$deb" "$scripts_dir"
+	postinst=$(cat "$scripts_dir/postinst" 2>&1)
+	for line in "^DKMS_NAME=kthelper$" "^DKMS_VERSION=$version_re$" "/usr/lib/dkms/common.postinst"; do
+		check "deb-postinst-${line//[^A-Za-z]/}" "postinst has no line matching '$line'" \
+			has_line "$postinst" "$line"
+	done
+	check deb-prerm "prerm does not run dkms remove --all" \
+		has_line "$(cat "$scripts_dir/prerm" 2>&1)" "dkms remove -m [\$]DKMS_NAME -v [\$]DKMS_VERSION --all"
+	check deb-postrm "postrm does not clean /usr/lib/kthelper on purge" \
+		has_line "$(cat "$scripts_dir/postrm" 2>&1)" 'rm -rf /usr/lib/kthelper' 
+	# Contents: exactly the DKMS source tree, with the hook executable.
+	expected=$(cd "$src" && find . -type f | sed "s|^\./|./usr/src/kthelper-$version/|" | sort)
+	actual=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print $6 }' | grep '^./usr/src/' | sort)
+	check deb-contents "the .deb's /usr/src differs from the DKMS source: $(diff <(echo "$expected") <(echo "$actual") | grep '^[<>]' | head -n 5 | tr '\n' ' ')" \
+		test "$expected" = "$actual"
+	check deb-hook-mode "dkms-hook is not executable in the .deb" \
+		has_line "$(dpkg-deb -c "$deb")" '^-rwxr-xr-x .*/scripts/packaging/dkms-hook$' 
+	log "dkms: .deb built and inspected in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
+}
