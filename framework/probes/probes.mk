@@ -10,43 +10,69 @@
 # configure and NVIDIA's conftest work the same way, but here the probes
 # run at build time, so a DKMS build for any kernel probes that kernel.
 #
-# A probe must fail with an error, not a warning: static_assert() on
-# __builtin_types_compatible_p(), or a member that does not exist.
+# A probe must fail with an error, not a warning (they are compiled with
+# -w): static_assert() on __same_type(), or a member that does not exist.
 # baseline.c is no feature: when it does not compile, no result could be
-# trusted, and the build stops with the compiler's message.
+# trusted, and the build stops with the compiler's messages.
 #
-# The probes run in parallel, -fsyntax-only, once per build: only when
-# ./Kbuild is read to build objects (scripts/Makefile.build), not when the
-# kernel's modpost or clean steps read it.
+# The probes run in parallel, -fsyntax-only, and only when their results
+# may have changed: .kth-probes.cmd keeps the command, the results and the
+# headers the probes read, and is a makefile that make remakes (then reads
+# again) when a probe, one of those headers or the command changes, as
+# Kbuild's own .*.cmd files work.  Only when ./Kbuild is read to build
+# objects (scripts/Makefile.build), not by modpost or clean.
 
 ifneq ($(filter %/scripts/Makefile.build,$(MAKEFILE_LIST)),)
 
 kth-probe-dir := $(src)/framework/probes
+kth-probe-names := $(sort $(basename $(notdir $(wildcard $(kth-probe-dir)/*.c))))
+kth-probe-cache := $(obj)/.kth-probes.cmd
+
+# This kernel's compiler and flags for a module object, less the warning
+# options (W=1's among them): a plain build and a W=1 build share results.
 kth-probe-cc := $(CC) $(NOSTDINC_FLAGS) $(LINUXINCLUDE) \
 	-include $(srctree)/include/linux/compiler_types.h \
-	$(KBUILD_CPPFLAGS) $(KBUILD_CFLAGS) $(KBUILD_CFLAGS_MODULE) -DMODULE \
-	-DKBUILD_BASENAME='"kth_probe"' -DKBUILD_MODNAME='"kth_probe"' \
+	$(filter-out -W% -DKBUILD_EXTRA_WARN%, \
+		$(KBUILD_CPPFLAGS) $(KBUILD_CFLAGS) $(KBUILD_CFLAGS_MODULE)) \
+	-w -DMODULE -DKBUILD_BASENAME='"kth_probe"' -DKBUILD_MODNAME='"kth_probe"' \
 	-fsyntax-only
-kth-probe-features := $(filter-out baseline, \
-	$(basename $(notdir $(wildcard $(kth-probe-dir)/*.c))))
+kth-probe-cmd := $(strip $(kth-probe-cc) $(kth-probe-names))
 
-# The probes that compiled, each by a compiler in the background.
-kth-probes-found := $(shell $(foreach p,baseline $(kth-probe-features), \
-	{ $(kth-probe-cc) $(kth-probe-dir)/$(p).c >/dev/null 2>&1 && \
-	  echo $(p); } &) wait)
+# kth-probes-cmd, kth-probes-found, kth-probes-deps: the last run's.
+include $(kth-probe-cache)
 
-ifeq ($(filter baseline,$(kth-probes-found)),)
-$(error kthelper: the compile probes cannot build even an empty module \
-	for this kernel: $(shell $(kth-probe-cc) $(kth-probe-dir)/baseline.c 2>&1 | head -n 5))
+ifneq ($(strip $(kth-probes-cmd)),$(kth-probe-cmd))
+kth-probe-cache-force := FORCE
 endif
 
-kth-probes-found := $(sort $(filter-out baseline,$(kth-probes-found)))
+kth-pound := \#
+kth-make-escape = $(subst $(kth-pound),$$(kth-pound),$(subst $$,$$$$,$(1)))
+
+$(kth-probe-cache): $(kth-probe-names:%=$(kth-probe-dir)/%.c) \
+		$(kth-probe-dir)/probes.mk $(kth-probes-deps) $(kth-probe-cache-force)
+	$(file >$@.tmp,kth-probes-cmd := $(call kth-make-escape,$(kth-probe-cmd)))
+	$(Q)set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(foreach p,$(kth-probe-names),{ $(kth-probe-cc) -MD -MF $$tmp/$(p).d \
+		$(kth-probe-dir)/$(p).c >$$tmp/$(p).log 2>&1 && echo $(p) >>$$tmp/found; } &) \
+	wait; \
+	if ! grep -qx baseline $$tmp/found; then \
+		echo "kthelper: the compile probes cannot build even an empty module for this kernel:" >&2; \
+		cat $$tmp/baseline.log >&2; rm -f $@.tmp; exit 1; \
+	fi; \
+	found=$$(echo $$(grep -vx baseline $$tmp/found | sort)); \
+	echo "kth-probes-found := $$found" >>$@.tmp; \
+	echo "kth-probes-deps := $$(sed -e 's/^[^:]*://' -e 's/\\$$//' $$tmp/*.d | \
+		tr ' ' '\n' | sort -u | tr '\n' ' ')" >>$@.tmp; \
+	mv -f $@.tmp $@; \
+	$(if $(filter silent_,$(quiet)),:,echo "  PROBES  kthelper: $$(echo $$found | wc -w) of \
+		$(words $(filter-out baseline,$(kth-probe-names))): $${found:-none}")
+
+# A header that is gone only means the probes run again.
+ifneq ($(kth-probes-deps),)
+$(kth-probes-deps):
+endif
+
 ccflags-probes := -DKTH_PROBED $(addprefix -DKTH_HAVE_, \
 	$(shell echo $(kth-probes-found) | tr a-z A-Z))
-
-ifneq ($(quiet),silent_)
-$(info $(space) PROBES  kthelper: $(words $(kth-probes-found)) of \
-	$(words $(kth-probe-features)): $(or $(kth-probes-found),none))
-endif
 
 endif
