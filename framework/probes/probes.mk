@@ -27,6 +27,7 @@ ifneq ($(filter %/scripts/Makefile.build,$(MAKEFILE_LIST)),)
 kth-probe-dir := $(src)/framework/probes
 kth-probe-names := $(sort $(basename $(notdir $(wildcard $(kth-probe-dir)/*.c))))
 kth-probe-cache := $(obj)/.kth-probes.cmd
+kth-probe-new := $(obj)/.kth-probes.new.cmd
 
 # This kernel's compiler and flags for a module object, less the warning
 # options (W=1's among them): a plain build and a W=1 build share results.
@@ -50,20 +51,20 @@ kth-make-escape = $(subst $(kth-pound),$$(kth-pound),$(subst $$,$$$$,$(1)))
 
 $(kth-probe-cache): $(kth-probe-names:%=$(kth-probe-dir)/%.c) \
 		$(kth-probe-dir)/probes.mk $(kth-probes-deps) $(kth-probe-cache-force)
-	$(file >$@.tmp,kth-probes-cmd := $(call kth-make-escape,$(kth-probe-cmd)))
+	$(file >$(kth-probe-new),kth-probes-cmd := $(call kth-make-escape,$(kth-probe-cmd)))
 	$(Q)set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(foreach p,$(kth-probe-names),{ $(kth-probe-cc) -MD -MF $$tmp/$(p).d \
 		$(kth-probe-dir)/$(p).c >$$tmp/$(p).log 2>&1 && echo $(p) >>$$tmp/found; } &) \
 	wait; \
-	if ! grep -qx baseline $$tmp/found; then \
+	if ! grep -qsx baseline $$tmp/found; then \
 		echo "kthelper: the compile probes cannot build even an empty module for this kernel:" >&2; \
-		cat $$tmp/baseline.log >&2; rm -f $@.tmp; exit 1; \
+		cat $$tmp/baseline.log >&2; rm -f $(kth-probe-new); exit 1; \
 	fi; \
 	found=$$(echo $$(grep -vx baseline $$tmp/found | sort)); \
-	echo "kth-probes-found := $$found" >>$@.tmp; \
+	echo "kth-probes-found := $$found" >>$(kth-probe-new); \
 	echo "kth-probes-deps := $$(sed -e 's/^[^:]*://' -e 's/\\$$//' $$tmp/*.d | \
-		tr ' ' '\n' | sort -u | tr '\n' ' ')" >>$@.tmp; \
-	mv -f $@.tmp $@; \
+		tr ' ' '\n' | sort -u | tr '\n' ' ')" >>$(kth-probe-new); \
+	mv -f $(kth-probe-new) $@; \
 	$(if $(filter silent_,$(quiet)),:,echo "  PROBES  kthelper: $$(echo $$found | wc -w) of \
 		$(words $(filter-out baseline,$(kth-probe-names))): $${found:-none}")
 
