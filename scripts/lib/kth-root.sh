@@ -107,6 +107,8 @@ kth_root_make() { # SUITE
 	opts+=(--aptopt='Acquire::GzipIndexes "true"' --aptopt='Acquire::Languages "none"'
 	       --aptopt='Dir::Cache::pkgcache ""' --aptopt='Dir::Cache::srcpkgcache ""')
 	mapfile -t sources < <(kth_sources "$suite" | sed 's/ \[signed-by=[^]]*\]//')
+	# Not unpacked: documentation, and the modules of a kernel image that
+	# some headers depend on (trixie's), useless for building (~400 MB).
 	printf '[kth] root %s: mmdebstrap (1/3)... ' "$suite" >&2
 	# In a mount namespace of its own: a killed mmdebstrap leaves no
 	# /proc, /sys or /dev mounted in the half-made root.
@@ -115,6 +117,8 @@ kth_root_make() { # SUITE
 		--dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
 		--dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
 		--dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt=force-unsafe-io \
+		--dpkgopt='path-exclude=/lib/modules/*/kernel/*' \
+		--dpkgopt='path-exclude=/usr/lib/modules/*/kernel/*' \
 		--skip=essential/unlink \
 		--setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
 		--setup-hook="sync-in $debs /var/cache/apt/archives/" \
