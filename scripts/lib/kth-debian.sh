@@ -4,8 +4,8 @@
 # kth-debian.sh - the Debian archive as kthelper's scripts see it: which
 # suite a kernel release belongs to, a private apt state per suite (the
 # host's apt is never touched), the newest kernel ABI of a suite, and
-# downloads into a cache.  Sourced by scripts/kth-kernel,
-# tests/harness/kth-fetch-kernel and tests/harness/kth-fetch-headers.
+# downloads into a cache.  Sourced by scripts/kth-kernel and
+# tests/harness/kth-fetch-kernel.
 #
 # Suites: bullseye (5.10.0-N), bookworm (6.1.0-N, 6.12.N+deb12), trixie
 # (+deb13), sid (+deb14 and later).  Per suite, under
