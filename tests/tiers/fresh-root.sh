@@ -31,11 +31,13 @@ fresh_make_root() {
 	mkdir -p "$tar.tmpdir"
 	log "fresh: mmdebstrap $args (.debs cached in $debs)"
 	# In a private mount namespace, so that its mounts go with it; if the
-	# caller dies, mmdebstrap gets a SIGTERM and cleans up after itself.
-	# --skip=essential/unlink keeps the essential .debs in the archive for
-	# sync-out (mmdebstrap(1), "cache the downloaded packages").
+	# caller dies, unshare gets a SIGKILL (a SIGTERM would wait: unshare
+	# holds it until its child ends) and mmdebstrap a SIGTERM, on which it
+	# cleans up after itself.  --skip=essential/unlink keeps the essential
+	# .debs in the archive for sync-out (mmdebstrap(1), "cache the
+	# downloaded packages").
 	# shellcheck disable=SC2016 # $1 is mmdebstrap's, for its hook's shell
-	TMPDIR=$tar.tmpdir setpriv --pdeathsig TERM -- \
+	TMPDIR=$tar.tmpdir setpriv --pdeathsig KILL -- \
 		unshare --mount --propagation private --kill-child=TERM -- \
 		mmdebstrap --variant=minbase --include=git,make,ca-certificates \
 		--skip=essential/unlink \

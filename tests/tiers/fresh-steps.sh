@@ -33,12 +33,14 @@ report() {
 # last_line LOG: the last line of LOG, or of the log the clone's build/
 # changed last if that is newer (the static gate's, a VM's serial log).
 last_line() {
-	local f=$1 newest
+	local f=$1 newest line
 	newest=$(find "$rootdir$tree/build" -name '*.log' -newer "$f" \
 		-printf '%T@ %p\n' 2>/dev/null | sort -n | tail -n 1) || newest=
 	newest=${newest#* }
 	[[ -z $newest ]] || f=$newest
-	printf '%s: %s' "${f##*/kthelper/}" "$(tail -n 1 "$f" 2>/dev/null | tr -d '\r' | cut -c1-100)"
+	line=$(tail -n 1 "$f" 2>/dev/null | tr -d '\r' | cut -c1-100) || line=
+	f=${f#"$topdir"/}
+	printf '%s: %s' "${f#"$rootdir$tree"/}" "$line"
 }
 
 # timed STEP WHAT LIMIT CMD...: run CMD, its output in build/fresh/STEP.log,
