@@ -25,7 +25,7 @@ dkms_boot_once() {
 boot_dkms_modules() {
 	local death
 	kos=()
-	for m in $mods; do kos+=(--ko "$inst/$m.ko"); done
+	for m in $mods; do kos+=(--ko "$(plain_ko "$(module_file "$inst" "$m")")"); done
 	kos+=(--ko "$client/kth_dkms_client.ko")
 	initrd=$work/initramfs.gz
 	vmlog=$builddir/vm/logs/$kver/dkms.log

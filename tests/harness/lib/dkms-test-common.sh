@@ -28,14 +28,75 @@ check() {
 	if "$@"; then ok "$name"; else not_ok "$name" "$reason"; fi
 }
 
-# The kernel releases whose headers are installed, one a line.
+# The kernel releases whose headers are installed where KVER's modules
+# build (this machine, or KVER's root: $inroot), one a line.
 kernels_with_headers() {
-	local dir
-	for dir in /lib/modules/*/build/include; do
-		[[ -d $dir ]] || continue
+	# shellcheck disable=SC2016 # expanded by the sh it is given to
+	"${inroot[@]}" sh -c 'for dir in /lib/modules/*/build/include; do
+		[ -d "$dir" ] || continue
 		dir=${dir%/build/include}
 		echo "${dir##*/}"
+	done'
+}
+
+# kernel_in_tree TREE KVER: TREE/KVER, a private DKMS install tree's
+# directory for KVER, with the link to KVER's headers /lib/modules/KVER
+# has (dkms 3.2 looks for them at INSTALLTREE/KVER/build; 2.8 and 3.0 at
+# /lib/modules/KVER/build).
+kernel_in_tree() {
+	mkdir -p "$1/$2"
+	ln -sfn "/lib/modules/$2/build" "$1/$2/build"
+}
+
+# status_line VERSION KVER: the line `dkms status` prints when VERSION is
+# installed for KVER, as the dkms in use writes it (2.x: "kthelper, V,
+# KVER, ARCH: installed"; 3.x: "kthelper/V, KVER, ARCH: installed").
+status_line() {
+	if [[ $dkms_major -lt 3 ]]; then
+		echo "kthelper, $1, $2, $(uname -m): installed"
+	else
+		echo "kthelper/$1, $2, $(uname -m): installed"
+	fi
+}
+
+# module_file DIR NAME: DIR/NAME.ko as DKMS installed it, compressed or
+# not (dkms compresses like the kernel's own modules where it finds them
+# compressed); DIR/NAME.ko when there is none.
+module_file() {
+	local f
+	for f in "$1/$2.ko" "$1/$2.ko.xz" "$1/$2.ko.zst" "$1/$2.ko.gz"; do
+		[[ ! -f $f ]] || { echo "$f"; return 0; }
 	done
+	echo "$1/$2.ko"
+}
+
+# plain_ko KO: KO, or an uncompressed copy of it in $work/plain (for the
+# signature check and the initramfs, which take a plain .ko).
+plain_ko() {
+	local ko=$1 out
+	out=$work/plain/${ko##*/}
+	out=${out%.ko*}.ko
+	case $ko in
+	*.ko.xz) mkdir -p "$work/plain"; xz -dc "$ko" >"$out" ;;
+	*.ko.zst) mkdir -p "$work/plain"; zstd -qdc "$ko" >"$out" ;;
+	*.ko.gz) mkdir -p "$work/plain"; gzip -dc "$ko" >"$out" ;;
+	*) out=$ko ;;
+	esac
+	echo "$out"
+}
+
+# signed_check NAME KO CERT: NAME ok when KO (compressed or not) is signed
+# with CERT; a skip where the dkms in use does not sign (2.x: no
+# mok_signing_key, only a sign_tool of the machine's own).
+signed_check() {
+	local out
+	if [[ $dkms_major -lt 3 ]]; then
+		skip "$1" "dkms $dkms_version does not sign modules (it signs only with a sign_tool configured in framework.conf; DKMS signing came with 3.0)"
+	elif out=$(sig_check "$(plain_ko "$2")" "$3"); then
+		ok "$1"
+	else
+		not_ok "$1" "$out"
+	fi
 }
 
 # run_logged LOG CMD...: CMD's output into $logs/LOG.log.

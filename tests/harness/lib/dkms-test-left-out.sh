@@ -20,7 +20,8 @@ left_out_file=drivers/netbufwatch/netbufwatch.c
 
 # dkms on the tree of the broken copies.
 dk_broken() {
-	KTH_DKMS_PREFIX=$lo/prefix mok_signing_key=$priv/mok.key mok_certificate=$priv/mok.pub \
+	"${inroot[@]}" env KTH_DKMS_PREFIX="$lo/prefix" mok_signing_key="$priv/mok.key" \
+		mok_certificate="$priv/mok.pub" \
 		dkms --dkmstree "$lo/dkms" --sourcetree "$lo/src" --installtree "$lo/modules" "$@"
 }
 
@@ -38,7 +39,8 @@ broken_copy() {
 private_left_out() {
 	local ver out rc m ko file others
 	lo=$work/left-out
-	mkdir -p "$lo/dkms" "$lo/src" "$lo/modules/$kver"
+	mkdir -p "$lo/dkms" "$lo/src"
+	kernel_in_tree "$lo/modules" "$kver"
 	file=$(re "$left_out_file")
 
 	# --- a driver that does not build: left out, the rest installed ---
@@ -56,10 +58,10 @@ private_left_out() {
 		has_line "$out" "^kthelper: $left_out_module is not installed for $(re "$kver"): it does not build there \\($file:"
 	out=$(dk_broken status -m kthelper 2>&1)
 	check left-out-status-installed "dkms status: '$out'" \
-		grep -qx "kthelper/$ver, $kver, $(uname -m): installed" <<<"$out"
+		grep -qxF "$(status_line "$ver" "$kver")" <<<"$out"
 	others=$(grep -vx -F "$left_out_module" <<<"$mods")
 	for m in $others; do
-		ko=$lo/modules/$kver/updates/dkms/$m.ko
+		ko=$(module_file "$lo/modules/$kver/updates/dkms" "$m")
 		check "left-out-installed-$m" "$ko missing or not for $kver" \
 			test "$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)" = "$kver"
 	done

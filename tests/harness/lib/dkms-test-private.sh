@@ -11,10 +11,12 @@
 # kernel then the last, leaves nothing.  (The boot of the modules it
 # built is dkms-test-boot.sh.)
 
-# dkms on the private tree: its own key (DKMS makes one, as it would in
-# /var/lib/dkms), no depmod on this machine's /lib/modules.
+# dkms on the private tree, where KVER's modules build (this machine, or
+# KVER's root through $inroot): its own key (DKMS makes one, as it would
+# in /var/lib/dkms), no depmod on /lib/modules.
 dk() {
-	KTH_DKMS_PREFIX=$prefix mok_signing_key=$priv/mok.key mok_certificate=$priv/mok.pub \
+	"${inroot[@]}" env KTH_DKMS_PREFIX="$prefix" mok_signing_key="$priv/mok.key" \
+		mok_certificate="$priv/mok.pub" \
 		dkms --dkmstree "$priv/dkms" --sourcetree "$priv/src" --installtree "$priv/modules" "$@"
 }
 
@@ -25,7 +27,8 @@ private_setup() {
 	start=$EPOCHREALTIME
 	[[ -n $kroot ]] || kroot=$("$here/kth-fetch-kernel" "$kver") || die "cannot fetch the kernel $kver"
 	priv=$work/private
-	mkdir -p "$priv/dkms" "$priv/src" "$priv/modules/$kver"
+	mkdir -p "$priv/dkms" "$priv/src"
+	kernel_in_tree "$priv/modules" "$kver"
 	src=$priv/src/kthelper-$version
 	prefix=$priv/prefix
 	inst=$priv/modules/$kver/updates/dkms
@@ -64,17 +67,14 @@ private_install() {
 	fi
 	out=$(dk status -m kthelper 2>&1)
 	check status-installed "dkms status: '$out'" \
-		grep -qx "kthelper/$version, $kver, $(uname -m): installed" <<<"$out"
+		grep -qxF "$(status_line "$version" "$kver")" <<<"$out"
 	for m in $mods; do
-		magic=$(modinfo -F vermagic "$inst/$m.ko" 2>/dev/null | cut -d' ' -f1)
-		check "installed-$m" "$inst/$m.ko missing or built for '$magic'" test "$magic" = "$kver"
-		if out=$(sig_check "$inst/$m.ko" "$priv/mok.pub"); then
-			ok "signed-$m"
-		else
-			not_ok "signed-$m" "$out"
-		fi
+		ko=$(module_file "$inst" "$m")
+		magic=$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)
+		check "installed-$m" "$ko missing or built for '$magic'" test "$magic" = "$kver"
+		signed_check "signed-$m" "$ko" "$priv/mok.pub"
 	done
-	out=$(modinfo -F version "$inst/kthelper.ko" 2>&1)
+	out=$(modinfo -F version "$(module_file "$inst" kthelper)" 2>&1)
 	check module-version "kthelper.ko has version '$out', dkms.conf says $version" test "$out" = "$version"
 }
 
@@ -123,7 +123,7 @@ MODULE_IMPORT_NS(KTH_NS);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("kthelper DKMS test: a driver built against the installed framework");
 EOF
-	if run_logged client make -C "/lib/modules/$kver/build" M="$client" \
+	if run_logged client "${inroot[@]}" make -C "/lib/modules/$kver/build" M="$client" \
 		KBUILD_EXTRA_SYMBOLS="$symvers" modules &&
 		! grep -q -i 'warning' "$logs/client.log"; then
 		ok client-builds
@@ -138,7 +138,7 @@ EOF
 private_second_kernel() {
 	other=$(kernels_with_headers | grep -vx -F "$kver" | sort -V | tail -n 1)
 	if [[ -n $other ]]; then
-		mkdir -p "$priv/modules/$other"
+		kernel_in_tree "$priv/modules" "$other"
 		if run_logged install-second dk install --no-depmod -m kthelper -v "$version" -k "$other"; then
 			ok second-kernel-install
 		else
