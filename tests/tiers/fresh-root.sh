@@ -52,7 +52,9 @@ fresh_make_root() {
 }
 
 # fresh_unpack TAR DIR: a pristine copy of the cached root in DIR (removed
-# first if a killed run left it), with the host's resolv.conf.
+# first if a killed run left it), with the host's resolv.conf and, as an
+# installed system has, an /etc/hosts that names the machine (the root
+# shares the host's host name; sudo looks it up).
 fresh_unpack() {
 	local tar=$1 dir=$2
 	fresh_remove "$dir"
@@ -62,6 +64,9 @@ fresh_unpack() {
 	rm -f "$dir/etc/resolv.conf"
 	cp /etc/resolv.conf "$dir/etc/resolv.conf" ||
 		die "cannot copy /etc/resolv.conf into the root"
+	if [[ ! -s $dir/etc/hosts ]]; then
+		printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n' "$(uname -n)" >"$dir/etc/hosts"
+	fi
 }
 
 # The script that enters the root: runs in a new mount namespace (private
