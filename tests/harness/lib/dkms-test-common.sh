@@ -87,11 +87,11 @@ plain_ko() {
 
 # signed_check NAME KO CERT: NAME ok when KO (compressed or not) is signed
 # with CERT; a skip where the dkms in use does not sign (2.x: no
-# mok_signing_key, only a sign_tool of the machine's own).
+# mok_signing_key, only a sign_tool the machine's owner sets).
 signed_check() {
 	local out
 	if [[ $dkms_major -lt 3 ]]; then
-		skip "$1" "dkms $dkms_version does not sign modules (it signs only with a sign_tool configured in framework.conf; DKMS signing came with 3.0)"
+		skip "$1" "dkms $dkms_version signs no module itself (only a sign_tool set in its framework.conf would; DKMS's own key, mok_signing_key, came in the 3.0 series)"
 	elif out=$(sig_check "$(plain_ko "$2")" "$3"); then
 		ok "$1"
 	else

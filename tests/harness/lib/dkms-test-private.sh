@@ -90,8 +90,9 @@ private_framework() {
 	listed=$(awk -F '\t' '{ print $2 }' "$symvers" 2>/dev/null | sort)
 	check framework-symvers "$symvers lists '$listed', the framework exports '$exported'" \
 		test -n "$listed" -a "$listed" = "$exported"
-	out=$(awk -F '\t' '$3 !~ /(^|\/)framework\/kthelper$/ || $5 != "KTHELPER"' "$symvers" 2>&1)
-	check framework-symvers-only-kthelper "other lines: $out" test -z "$out"
+	out=$(awk -F '\t' '$3 !~ /(^|\/)framework\/kthelper$/ || $5 != "KTHELPER" {
+		sub(/.*\/build\//, "", $3); printf "%s (module %s, namespace %s); ", $2, $3, $5 }' "$symvers" 2>&1)
+	check framework-symvers-only-kthelper "lines not of framework/kthelper in namespace KTHELPER: $out" test -z "$out"
 
 	# A driver built out of tree against the installed framework only, the way
 	# one made from the template is (Documentation/packaging.rst).
