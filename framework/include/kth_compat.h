@@ -36,6 +36,25 @@
 #define KTH_NS			KTHELPER
 #endif
 
+/*
+ * 5.10's EXPORT_SYMBOL_NS_GPL() and MODULE_IMPORT_NS() stringify their
+ * argument as written (#ns), so KTH_NS named a namespace "KTH_NS" there,
+ * not the documented KTHELPER; later kernels expand it first
+ * (__stringify(ns)).  Do as they do.  Below 6.1, __EXPORT_SYMBOL(sym, sec,
+ * ns) is the same on every kernel, so the definitions below are exact
+ * (identical to the kernel's own from 5.11 on).  The headers come first so
+ * that a later include cannot bring the old definitions back.
+ */
+#if KERNEL_VERSION(6, 1, 0) > LINUX_VERSION_CODE
+#include <linux/export.h>
+#include <linux/module.h>
+#include <linux/stringify.h>
+#undef EXPORT_SYMBOL_NS_GPL
+#define EXPORT_SYMBOL_NS_GPL(sym, ns)	__EXPORT_SYMBOL(sym, "_gpl", __stringify(ns))
+#undef MODULE_IMPORT_NS
+#define MODULE_IMPORT_NS(ns)		MODULE_INFO(import_ns, __stringify(ns))
+#endif
+
 /* in_hardirq() replaced in_irq() in 5.11. */
 #ifdef in_hardirq
 #define kth_in_hardirq()	in_hardirq()
