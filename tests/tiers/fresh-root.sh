@@ -73,11 +73,14 @@ fresh_unpack() {
 # propagation: nothing mounted here is seen outside, and it all goes when
 # the namespace's last process exits) and a new PID namespace (when its
 # first process dies the kernel kills every other one: no VM or build
-# outlives the step).
+# outlives the step).  The root is bound on itself first: a machine's / is
+# a mount point, and `unshare --propagation` (which the project's build
+# roots use) fails with EINVAL in a chroot whose / is not.
 # shellcheck disable=SC2016 # expanded by the inner bash, not here
 fresh_enter='
 set -euo pipefail
 root=$1 debs=$2 cmd=$3
+mount --bind "$root" "$root"
 mount -t proc proc "$root/proc"
 mount -t sysfs sysfs "$root/sys"
 mount --rbind /dev "$root/dev"
