@@ -4,11 +4,12 @@
 # mkinitramfs-root.sh - programs and files from an unpacked Debian root in
 # the image of tests/harness/kth-mkinitramfs, sourced by it: --root-bin (a
 # dynamically linked program with its loader and libraries), --root-file,
-# and --udev (Debian's systemd-udevd, udevadm, rules and the groups they
-# name).
+# --udev (Debian's systemd-udevd, udevadm, rules and the groups they name)
+# and --trace-cmd (Debian's trace-cmd, libtraceevent's plugins).
 
 lib_dirs=(/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu /lib64 /lib /usr/lib)
 declare -A staged=()	# guest path -> copied
+with_extras=		# ", udev, trace-cmd" for the summary
 
 # PATH inside ROOT with its symbolic links followed inside ROOT.
 root_resolve() { # ROOT PATH
@@ -60,9 +61,17 @@ stage_elf() { # ROOT SRC DEST
 	done
 }
 
-# --root-bin, --root-file and --udev; sets $with_udev for the summary.
+# --root-bin, --root-file, --udev and --trace-cmd; sets $with_extras for
+# the summary.
 stage_from_roots() {
-	local uroot spec root path real gid group
+	local uroot troot spec root path real gid group
+	if [[ $trace_cmd -eq 1 ]]; then
+		troot=$("$here/kth-fetch-trace-cmd") || die "kth-fetch-trace-cmd failed"
+		# the plugins are dlopen()ed: their one library comes with trace-cmd
+		root_bins+=("$troot:/usr/bin/trace-cmd")
+		root_files+=("$troot:/usr/lib/x86_64-linux-gnu/traceevent")
+		with_extras+=", trace-cmd"
+	fi
 	if [[ $udev -eq 1 ]]; then
 		uroot=$("$here/kth-fetch-udev") || die "kth-fetch-udev failed"
 		root_bins+=("$uroot:/lib/systemd/systemd-udevd" "$uroot:/bin/udevadm")
@@ -101,6 +110,6 @@ stage_from_roots() {
 			gid=$((gid + 1))
 		done < <(grep -oh 'GROUP="[a-z0-9_-]*"' "$uroot"/lib/udev/rules.d/*.rules |
 			cut -d'"' -f2 | sort -u)
-		with_udev=", udev"
+		with_extras+=", udev"
 	fi
 }
