@@ -17,6 +17,8 @@
 #   make dkms-install [KERNELRELEASE=...]   install with DKMS for that kernel
 #   make dkms-remove [KERNELRELEASE=...]    and remove it again
 #   make deb          build/deb/kthelper-dkms_<version>_all.deb
+#   make install [PREFIX=/usr/local] [DESTDIR=]   kthctl to PREFIX/sbin
+#   make uninstall    and remove it again
 # A KERNELRELEASE whose headers are not installed here (any Debian kernel of
 # bullseye, bookworm, trixie or sid: 7.2.13+deb14-amd64, say) builds and
 # DKMS-installs in a root of its Debian suite, made once (scripts/kth-kernel).
@@ -125,3 +127,14 @@ dkms-remove:
 
 deb:
 	scripts/kth-dkms deb
+
+# kthctl, the user tool (tools/kthctl, Documentation/observability.rst);
+# the modules are installed by DKMS (make dkms-install, make deb).
+PREFIX ?= /usr/local
+.PHONY: install uninstall
+
+install:
+	install -D -m 0755 tools/kthctl/kthctl $(DESTDIR)$(PREFIX)/sbin/kthctl
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/kthctl
