@@ -127,8 +127,10 @@ out_unlock:
 }
 
 /**
- * kth_create() - create a helper thread, stopped
+ * __kth_create() - create a helper thread, stopped; use kth_create()
  * @cfg: configuration; copied, it need not outlive the call
+ * @owner: the calling module (THIS_MODULE), named in sysfs; NULL for
+ *	built-in code
  *
  * Allocates the queue and every buffer the thread will need, and creates
  * /sys/kernel/kthelper/<name>/.  Start the thread with kth_start().
@@ -139,7 +141,8 @@ out_unlock:
  * Return: the thread, or ERR_PTR(-EINVAL) for a bad @cfg (including a bad
  * helper path), ERR_PTR(-EEXIST) if the name is taken, ERR_PTR(-ENOMEM).
  */
-struct kth_thread *kth_create(const struct kth_config *cfg)
+struct kth_thread *__kth_create(const struct kth_config *cfg,
+				struct module *owner)
 {
 	struct kth_thread *t;
 	int ret;
@@ -152,6 +155,8 @@ struct kth_thread *kth_create(const struct kth_config *cfg)
 	if (!t)
 		return ERR_PTR(-ENOMEM);
 	strscpy(t->name, cfg->name, sizeof(t->name));
+	strscpy(t->module, owner ? module_name(owner) : "kernel",
+		sizeof(t->module));
 	t->ops = cfg->ops;
 	t->priv = cfg->priv;
 	t->event_size = cfg->event_size;
@@ -162,6 +167,7 @@ struct kth_thread *kth_create(const struct kth_config *cfg)
 	mutex_init(&t->lifecycle_lock);
 	mutex_init(&t->config_lock);
 	init_completion(&t->ready);
+	kth_hist_init(t);
 	kth_rate_init(t, cfg->helper_burst, cfg->helper_rate);
 	kth_sampler_init(t, cfg->sample_ms);
 	kth_kobject_init(&t->kobj, &kth_ktype);	/* from here kobject_put frees */
@@ -189,7 +195,7 @@ out_put:
 	kobject_put(&t->kobj);
 	return ERR_PTR(ret);
 }
-EXPORT_SYMBOL_NS_GPL(kth_create, KTH_NS);
+EXPORT_SYMBOL_NS_GPL(__kth_create, KTH_NS);
 
 /**
  * kth_destroy() - stop a helper thread and free everything it owns
@@ -238,16 +244,21 @@ void kth_get_stats(struct kth_thread *t, struct kth_stats *stats)
 }
 EXPORT_SYMBOL_NS_GPL(kth_get_stats, KTH_NS);
 
+/* The counters and latency figures in one kernel-log line (SIGUSR1). */
 void kth_log_stats(struct kth_thread *t, const char *why)
 {
+	struct kth_hist wait, handle;
 	struct kth_stats s;
 
 	kth_get_stats(t, &s);
-	pr_info("%s: %s: state=%s posted=%llu handled=%llu dropped=%llu depth=%llu wakeups=%llu helper_runs=%llu helper_failures=%llu helper_suppressed=%llu uevents=%llu sample_runs=%llu\n",
+	kth_hist_read(t, KTH_HIST_WAIT, &wait);
+	kth_hist_read(t, KTH_HIST_HANDLE, &handle);
+	pr_info("%s: %s: state=%s posted=%llu handled=%llu dropped=%llu depth=%llu wakeups=%llu helper_runs=%llu helper_failures=%llu helper_suppressed=%llu uevents=%llu sample_runs=%llu wait_p99_ns=%llu wait_max_ns=%llu handle_p99_ns=%llu handle_max_ns=%llu\n",
 		t->name, why, kth_state_name(kth_get_state(t)), s.posted, s.handled,
 		s.dropped, s.depth, s.wakeups, s.helper_runs,
 		s.helper_failures, s.helper_suppressed, s.uevents,
-		s.sample_runs);
+		s.sample_runs, kth_hist_percentile(&wait, 99), wait.max,
+		kth_hist_percentile(&handle, 99), handle.max);
 }
 
 /**

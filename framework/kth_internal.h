@@ -7,6 +7,7 @@
 
 #include <linux/completion.h>
 #include <linux/kobject.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
@@ -38,6 +39,44 @@ enum kth_phase {
 	KTH_PHASE_PAUSED,
 	KTH_PHASE_DRAINING,	/* SIGTERM: no new posts, handle what is queued */
 	KTH_PHASE_STOPPING,	/* kth_stop() waits for the thread */
+	KTH_PHASE_FROZEN,	/* never stored: kth_state's "frozen" */
+};
+
+/* Why the phase changed, for the kth_state tracepoint. */
+enum kth_cause {
+	KTH_CAUSE_API,		/* kth_start(), kth_stop(), ... by the driver */
+	KTH_CAUSE_SYSFS,	/* a write to control */
+	KTH_CAUSE_SIGNAL,	/* a signal, whose number is traced too */
+	KTH_CAUSE_FREEZER,	/* into and out of the freezer */
+	KTH_CAUSE_THREAD,	/* the thread itself: setup or drain done */
+};
+
+/* What kth_post() did with an event, for the kth_post tracepoint. */
+enum kth_post_result {
+	KTH_POST_QUEUED,
+	KTH_POST_EVICTED,	/* queued by evicting the oldest event */
+	KTH_POST_FULL,		/* refused: full, KTH_DROP_NEWEST */
+	KTH_POST_STOPPED,	/* refused: stopped or stopping */
+};
+
+/* What became of a helper run or a uevent, for kth_helper/kth_uevent. */
+enum kth_notify_result {
+	KTH_NOTIFY_STARTED,
+	KTH_NOTIFY_SENT,
+	KTH_NOTIFY_FAILED,
+	KTH_NOTIFY_SUPPRESSED,
+};
+
+/*
+ * struct kth_hist - a log2 histogram of nanoseconds (histogram.c)
+ * @count: bucket 0 holds 0 and 1, bucket i >= 1 holds [2^i, 2^(i+1)).
+ * @max: the largest value recorded since the last reset.
+ * Written by the helper thread only.
+ */
+#define KTH_HIST_BUCKETS	64
+struct kth_hist {
+	u64 count[KTH_HIST_BUCKETS];
+	u64 max;
 };
 
 /*
@@ -100,6 +139,7 @@ struct kth_env {
 struct kth_thread {
 	struct kobject kobj;
 	char name[KTH_NAME_MAX + 1];
+	char module[MODULE_NAME_LEN];	/* the creator's, for sysfs */
 	const struct kth_ops *ops;
 	void *priv;
 	size_t event_size;
@@ -126,6 +166,19 @@ struct kth_thread {
 	unsigned int batch_n;	/* events in @batch */
 	unsigned int batch_pos;	/* the next one to handle */
 	unsigned int batch_accounted;	/* handled ones already counted */
+	u64 cur_seq;	/* the event being handled, 0 outside the handler */
+
+	/*
+	 * Latency histograms (histogram.c): written by the thread only; a
+	 * reset snapshots them into @hist_base and bumps @hist_epoch, which
+	 * tells the thread to restart the maxima.
+	 */
+	struct kth_hist wait_hist;
+	struct kth_hist handle_hist;
+	unsigned int hist_seen_epoch;	/* the thread's copy of @hist_epoch */
+	unsigned int hist_epoch;	/* bumped by each reset */
+	struct mutex hist_lock;		/* protects @hist_base, @hist_epoch */
+	struct kth_hist hist_base[2];	/* wait, handle at the last reset */
 
 	/* protects helper and rate_* */
 	struct mutex config_lock ____cacheline_aligned_in_smp;
@@ -171,11 +224,32 @@ void kth_queue_close(struct kth_thread *t);
 int kth_thread_fn(void *data);
 enum kth_state kth_phase_to_state(enum kth_phase phase);
 const char *kth_state_name(enum kth_state state);
+void kth_set_phase(struct kth_thread *t, enum kth_phase to,
+		   enum kth_cause cause, int sig);
 bool kth_change_phase(struct kth_thread *t, enum kth_phase from,
-		      enum kth_phase to);
+		      enum kth_phase to, enum kth_cause cause, int sig);
+int kth_start_by(struct kth_thread *t, enum kth_cause cause);
+void kth_stop_by(struct kth_thread *t, enum kth_cause cause);
+int kth_pause_by(struct kth_thread *t, enum kth_cause cause);
+int kth_resume_by(struct kth_thread *t, enum kth_cause cause);
 
 /* core.c */
 void kth_log_stats(struct kth_thread *t, const char *why);
+
+/* histogram.c */
+/* Which of a thread's histograms: the index of its &kth_thread.hist_base. */
+enum kth_hist_kind {
+	KTH_HIST_WAIT,
+	KTH_HIST_HANDLE,
+};
+
+void kth_hist_init(struct kth_thread *t);
+void kth_hist_record(struct kth_thread *t, u64 wait_ns, u64 handle_ns);
+void kth_hist_read(struct kth_thread *t, enum kth_hist_kind kind,
+		   struct kth_hist *out);
+u64 kth_hist_percentile(const struct kth_hist *h, unsigned int pct);
+ssize_t kth_hist_emit(const struct kth_hist *h, char *buf);
+void kth_hist_reset(struct kth_thread *t);
 
 /* notify.c */
 void kth_rate_init(struct kth_thread *t, unsigned int burst,

@@ -20,8 +20,10 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/task.h>
 #include "kth_internal.h"
+#include "kth_trace.h"
 
 enum kth_state kth_phase_to_state(enum kth_phase phase)
 {
@@ -62,9 +64,22 @@ enum kth_state kth_get_state(struct kth_thread *t)
 }
 EXPORT_SYMBOL_NS_GPL(kth_get_state, KTH_NS);
 
+/*
+ * Set the phase, with the queue lock held, and trace the change with its
+ * cause (and the signal's number when a signal caused it).
+ */
+void kth_set_phase(struct kth_thread *t, enum kth_phase to,
+		   enum kth_cause cause, int sig)
+{
+	lockdep_assert_held(&t->queue.lock);
+	if (t->phase != to)
+		trace_kth_state(t, t->phase, to, cause, sig);
+	WRITE_ONCE(t->phase, to);
+}
+
 /* Move from @from to @to; true if the thread was in @from. */
 bool kth_change_phase(struct kth_thread *t, enum kth_phase from,
-		      enum kth_phase to)
+		      enum kth_phase to, enum kth_cause cause, int sig)
 {
 	unsigned long flags;
 	bool changed;
@@ -72,7 +87,7 @@ bool kth_change_phase(struct kth_thread *t, enum kth_phase from,
 	raw_spin_lock_irqsave(&t->queue.lock, flags);
 	changed = t->phase == from;
 	if (changed)
-		WRITE_ONCE(t->phase, to);
+		kth_set_phase(t, to, cause, sig);
 	raw_spin_unlock_irqrestore(&t->queue.lock, flags);
 	return changed;
 }
@@ -89,6 +104,10 @@ static bool kth_must_pause_batch(struct kth_thread *t)
  * Handle the batch in order.  Stop early, between two events, for a stop
  * request, a signal, a pause or the freezer: kth_run() deals with it and
  * comes back to the rest of the batch (kth_queue_next()).
+ *
+ * One clock read per event: the end of a handler is the start of the
+ * next.  The queue wait is measured against the post's local_clock() on
+ * its CPU; a little skew between CPUs reads as 0, never as negative.
  */
 static void kth_handle_batch(struct kth_thread *t)
 {
@@ -96,16 +115,42 @@ static void kth_handle_batch(struct kth_thread *t)
 	size_t slot_size = t->queue.slot_size;
 	unsigned int pos = t->batch_pos;
 	const void *ev = t->batch + (size_t)pos * slot_size;
+	const struct kth_event *e;
+	u64 start, end, wait;
 
 	handle = t->ops->handle;
+	start = local_clock();
 	for (; pos < t->batch_n; pos++) {
 		if (unlikely(kth_must_pause_batch(t)))
 			break;
+		e = ev;
+		wait = start > e->timestamp_ns ? start - e->timestamp_ns : 0;
+		t->cur_seq = e->seq;
+		trace_kth_handle_start(t, e->seq, wait);
 		if (handle)
-			handle(t, ev);
+			handle(t, e);
+		end = local_clock();
+		kth_hist_record(t, wait, end - start);
+		trace_kth_handle_end(t, e->seq, wait, end - start);
+		start = end;
 		ev += slot_size;
 	}
+	t->cur_seq = 0;
 	t->batch_pos = pos;	/* read by this thread only */
+}
+
+/* Freeze if the freezer asks, tracing the thread's trip through it. */
+static void kth_freeze(struct kth_thread *t)
+{
+	enum kth_phase phase;
+
+	if (likely(!freezing(current)))
+		return;
+	phase = READ_ONCE(t->phase);
+	trace_kth_state(t, phase, KTH_PHASE_FROZEN, KTH_CAUSE_FREEZER, 0);
+	try_to_freeze();
+	trace_kth_state(t, KTH_PHASE_FROZEN, READ_ONCE(t->phase),
+			KTH_CAUSE_FREEZER, 0);
 }
 
 static void kth_run(struct kth_thread *t)
@@ -117,7 +162,7 @@ static void kth_run(struct kth_thread *t)
 			break;
 		if (signal_pending(current) && kth_take_signals(t))
 			break;
-		try_to_freeze();
+		kth_freeze(t);
 		n = kth_queue_next(t);
 		if (n < 0)
 			break;
@@ -150,7 +195,8 @@ int kth_thread_fn(void *data)
 	if (!ret) {
 		if (t->flags & KTH_SIGNALS)
 			kth_allow_signals();
-		kth_change_phase(t, KTH_PHASE_STARTING, KTH_PHASE_RUNNING);
+		kth_change_phase(t, KTH_PHASE_STARTING, KTH_PHASE_RUNNING,
+				 KTH_CAUSE_THREAD, 0);
 	}
 	t->setup_result = ret;
 	/* pairs with wait_for_completion() in kth_start_locked() */
@@ -168,13 +214,13 @@ int kth_thread_fn(void *data)
  * Stop the thread if it still runs, collect it, drop our task reference
  * and count whatever is still queued as dropped.
  */
-static void kth_reap(struct kth_thread *t)
+static void kth_reap(struct kth_thread *t, enum kth_cause cause)
 {
 	struct task_struct *task = t->task;
 
 	raw_spin_lock_irq(&t->queue.lock);
 	if (t->phase != KTH_PHASE_STOPPED)
-		WRITE_ONCE(t->phase, KTH_PHASE_STOPPING);
+		kth_set_phase(t, KTH_PHASE_STOPPING, cause, 0);
 	raw_spin_unlock_irq(&t->queue.lock);
 	kth_sampler_stop(t);
 
@@ -182,7 +228,7 @@ static void kth_reap(struct kth_thread *t)
 
 	raw_spin_lock_irq(&t->queue.lock);
 	t->task = NULL;
-	WRITE_ONCE(t->phase, KTH_PHASE_STOPPED);
+	kth_set_phase(t, KTH_PHASE_STOPPED, cause, 0);
 	t->queue.waiting = false;
 	kth_queue_discard(&t->queue);
 	raw_spin_unlock_irq(&t->queue.lock);
@@ -191,7 +237,7 @@ static void kth_reap(struct kth_thread *t)
 	put_task_struct(task);
 }
 
-static int kth_start_locked(struct kth_thread *t)
+static int kth_start_locked(struct kth_thread *t, enum kth_cause cause)
 {
 	struct task_struct *task;
 	int ret;
@@ -199,11 +245,11 @@ static int kth_start_locked(struct kth_thread *t)
 	if (t->task) {
 		if (kth_get_state(t) != KTH_STOPPED)
 			return -EBUSY;
-		kth_reap(t);	/* it exited by a signal: collect it first */
+		kth_reap(t, cause);	/* it exited by a signal: collect it */
 	}
 
 	reinit_completion(&t->ready);
-	kth_change_phase(t, KTH_PHASE_STOPPED, KTH_PHASE_STARTING);
+	kth_change_phase(t, KTH_PHASE_STOPPED, KTH_PHASE_STARTING, cause, 0);
 	task = kthread_create(kth_thread_fn, t, "%s", t->name);
 	if (IS_ERR(task)) {
 		ret = PTR_ERR(task);
@@ -223,11 +269,11 @@ static int kth_start_locked(struct kth_thread *t)
 	return 0;
 
 out_reap:
-	kth_reap(t);
+	kth_reap(t, KTH_CAUSE_THREAD);	/* its setup failed */
 	return ret;
 out_stopped:
 	raw_spin_lock_irq(&t->queue.lock);
-	WRITE_ONCE(t->phase, KTH_PHASE_STOPPED);
+	kth_set_phase(t, KTH_PHASE_STOPPED, cause, 0);
 	kth_queue_discard(&t->queue);
 	raw_spin_unlock_irq(&t->queue.lock);
 	return ret;
@@ -249,16 +295,22 @@ out_stopped:
  */
 int kth_start(struct kth_thread *t)
 {
+	return kth_start_by(t, KTH_CAUSE_API);
+}
+EXPORT_SYMBOL_NS_GPL(kth_start, KTH_NS);
+
+/* kth_start(), kth_stop(), kth_pause(), kth_resume() for a @cause. */
+int kth_start_by(struct kth_thread *t, enum kth_cause cause)
+{
 	int ret;
 
 	mutex_lock(&t->lifecycle_lock);
-	ret = kth_start_locked(t);
+	ret = kth_start_locked(t, cause);
 	mutex_unlock(&t->lifecycle_lock);
 	if (ret && ret != -EBUSY)
 		pr_err("%s: start failed: %d\n", t->name, ret);
 	return ret;
 }
-EXPORT_SYMBOL_NS_GPL(kth_start, KTH_NS);
 
 /**
  * kth_stop() - stop the helper thread now
@@ -275,14 +327,19 @@ EXPORT_SYMBOL_NS_GPL(kth_start, KTH_NS);
  */
 void kth_stop(struct kth_thread *t)
 {
+	kth_stop_by(t, KTH_CAUSE_API);
+}
+EXPORT_SYMBOL_NS_GPL(kth_stop, KTH_NS);
+
+void kth_stop_by(struct kth_thread *t, enum kth_cause cause)
+{
 	if (WARN_ON_ONCE(current == READ_ONCE(t->task)))
 		return;
 	mutex_lock(&t->lifecycle_lock);
 	if (t->task)
-		kth_reap(t);
+		kth_reap(t, cause);
 	mutex_unlock(&t->lifecycle_lock);
 }
-EXPORT_SYMBOL_NS_GPL(kth_stop, KTH_NS);
 
 /**
  * kth_pause() - let events queue up without handling them
@@ -298,16 +355,21 @@ EXPORT_SYMBOL_NS_GPL(kth_stop, KTH_NS);
  */
 int kth_pause(struct kth_thread *t)
 {
+	return kth_pause_by(t, KTH_CAUSE_API);
+}
+EXPORT_SYMBOL_NS_GPL(kth_pause, KTH_NS);
+
+int kth_pause_by(struct kth_thread *t, enum kth_cause cause)
+{
 	int ret = 0;
 
 	mutex_lock(&t->lifecycle_lock);
-	if (!kth_change_phase(t, KTH_PHASE_RUNNING, KTH_PHASE_PAUSED) &&
+	if (!kth_change_phase(t, KTH_PHASE_RUNNING, KTH_PHASE_PAUSED, cause, 0) &&
 	    READ_ONCE(t->phase) != KTH_PHASE_PAUSED)
 		ret = -EINVAL;
 	mutex_unlock(&t->lifecycle_lock);
 	return ret;
 }
-EXPORT_SYMBOL_NS_GPL(kth_pause, KTH_NS);
 
 /**
  * kth_resume() - resume a paused thread
@@ -318,10 +380,16 @@ EXPORT_SYMBOL_NS_GPL(kth_pause, KTH_NS);
  */
 int kth_resume(struct kth_thread *t)
 {
+	return kth_resume_by(t, KTH_CAUSE_API);
+}
+EXPORT_SYMBOL_NS_GPL(kth_resume, KTH_NS);
+
+int kth_resume_by(struct kth_thread *t, enum kth_cause cause)
+{
 	int ret = 0;
 
 	mutex_lock(&t->lifecycle_lock);
-	if (kth_change_phase(t, KTH_PHASE_PAUSED, KTH_PHASE_RUNNING))
+	if (kth_change_phase(t, KTH_PHASE_PAUSED, KTH_PHASE_RUNNING, cause, 0))
 		/* pairs with set_current_state() in kth_queue_next() */
 		wake_up_process(t->task);
 	else if (kth_get_state(t) != KTH_RUNNING)
@@ -329,4 +397,3 @@ int kth_resume(struct kth_thread *t)
 	mutex_unlock(&t->lifecycle_lock);
 	return ret;
 }
-EXPORT_SYMBOL_NS_GPL(kth_resume, KTH_NS);

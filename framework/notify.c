@@ -18,6 +18,7 @@
 #include <linux/timekeeping.h>
 #include <linux/umh.h>
 #include "kth_internal.h"
+#include "kth_trace.h"
 
 #define KTH_DEFAULT_BURST	10
 #define KTH_DEFAULT_RATE	5
@@ -269,6 +270,8 @@ static void kth_run_helper(struct kth_thread *t, struct kth_env *env)
 		return;
 	if (!allowed) {
 		WRITE_ONCE(t->helper_suppressed, t->helper_suppressed + 1);
+		trace_kth_helper(t, t->cur_seq, env->event,
+				 KTH_NOTIFY_SUPPRESSED, 0);
 		return;
 	}
 	env->argv[0] = env->helper;
@@ -278,11 +281,14 @@ static void kth_run_helper(struct kth_thread *t, struct kth_env *env)
 				  UMH_WAIT_EXEC);
 	if (ret) {
 		WRITE_ONCE(t->helper_failures, t->helper_failures + 1);
+		trace_kth_helper(t, t->cur_seq, env->event, KTH_NOTIFY_FAILED,
+				 ret);
 		pr_warn_ratelimited("%s: helper %s failed to start: %d\n",
 				    t->name, env->helper, ret);
 		return;
 	}
 	WRITE_ONCE(t->helper_runs, t->helper_runs + 1);
+	trace_kth_helper(t, t->cur_seq, env->event, KTH_NOTIFY_STARTED, 0);
 }
 
 static void kth_send_uevent(struct kth_thread *t, struct kth_env *env)
@@ -294,10 +300,13 @@ static void kth_send_uevent(struct kth_thread *t, struct kth_env *env)
 	/* skip envp[0], "ACTION=": the kernel sets a uevent's own ACTION */
 	ret = kobject_uevent_env(&t->kobj, KOBJ_CHANGE, &env->envp[1]);
 	if (ret) {
+		trace_kth_uevent(t, t->cur_seq, env->event, KTH_NOTIFY_FAILED,
+				 ret);
 		pr_warn_ratelimited("%s: uevent failed: %d\n", t->name, ret);
 		return;
 	}
 	WRITE_ONCE(t->uevents, t->uevents + 1);
+	trace_kth_uevent(t, t->cur_seq, env->event, KTH_NOTIFY_SENT, 0);
 }
 
 /**

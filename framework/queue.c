@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include "kth_internal.h"
+#include "kth_trace.h"
 
 /**
  * kth_queue_init() - allocate the slots of an event queue
@@ -65,11 +66,14 @@ static bool kth_phase_accepts(enum kth_phase phase)
 	       phase == KTH_PHASE_PAUSED;
 }
 
-/* A post refused without taking the lock: count it and return @ret. */
-static int kth_reject(struct kth_queue *q, int ret)
+/* A post refused after all: count it, trace it and return @ret. */
+static int kth_reject(struct kth_thread *t, size_t len, int ret)
 {
-	atomic64_inc(&q->posted);
-	atomic64_inc(&q->rejected);
+	u64 seq = atomic64_inc_return(&t->queue.posted);
+
+	atomic64_inc(&t->queue.rejected);
+	trace_kth_post(t, seq, len,
+		       ret == -ENOSPC ? KTH_POST_FULL : KTH_POST_STOPPED);
 	return ret;
 }
 
@@ -94,11 +98,13 @@ static int kth_reject(struct kth_queue *q, int ret)
 int kth_post(struct kth_thread *t, const void *data, size_t len)
 {
 	struct kth_queue *q = &t->queue;
+	enum kth_post_result result = KTH_POST_QUEUED;
 	struct task_struct *wake = NULL;
 	struct kth_event *ev;
 	unsigned long flags;
+	u32 depth;
+	u64 now, seq;
 	int ret;
-	u64 now;
 
 	if (unlikely(len > t->event_size))
 		return -EMSGSIZE;
@@ -108,10 +114,10 @@ int kth_post(struct kth_thread *t, const void *data, size_t len)
 	 * without it.  The checks are repeated under the lock.
 	 */
 	if (unlikely(!kth_phase_accepts(READ_ONCE(t->phase))))
-		return kth_reject(q, -ESHUTDOWN);
+		return kth_reject(t, len, -ESHUTDOWN);
 	if (unlikely(READ_ONCE(q->depth) == q->len &&
 		     q->overflow == KTH_DROP_NEWEST))
-		return kth_reject(q, -ENOSPC);
+		return kth_reject(t, len, -ENOSPC);
 	now = local_clock();	/* not ktime_get_ns(): a VM's HPET costs µs */
 
 	/*
@@ -133,16 +139,19 @@ int kth_post(struct kth_thread *t, const void *data, size_t len)
 		/* the oldest slot is overwritten below */
 		WRITE_ONCE(q->depth, q->depth - 1);
 		q->dropped++;
+		result = KTH_POST_EVICTED;
 	}
 	ev = kth_slot(q, q->head);
 	/* taken under the lock: sequence numbers follow queue order */
-	ev->seq = atomic64_inc_return(&q->posted);
+	seq = atomic64_inc_return(&q->posted);
+	ev->seq = seq;
 	ev->timestamp_ns = now;
 	ev->len = len;
 	memcpy(ev->data, data, len);
 	if (++q->head == q->len)
 		q->head = 0;
-	WRITE_ONCE(q->depth, q->depth + 1);
+	depth = q->depth + 1;
+	WRITE_ONCE(q->depth, depth);
 	/*
 	 * The consumer sets @waiting and its task state under this lock
 	 * before it sleeps (kth_queue_next()), so a wakeup cannot be lost.
@@ -153,15 +162,18 @@ int kth_post(struct kth_thread *t, const void *data, size_t len)
 		wake = t->task;
 	}
 	raw_spin_unlock_irqrestore(&q->lock, flags);
-	if (wake)
+	trace_kth_post(t, seq, len, result);
+	if (wake) {
+		trace_kth_wakeup(t, depth);
 		wake_up_process(wake);
+	}
 	rcu_read_unlock();
 	return 0;
 
 out_unlock:
 	raw_spin_unlock_irqrestore(&q->lock, flags);
 	rcu_read_unlock();
-	return kth_reject(q, ret);
+	return kth_reject(t, len, ret);
 }
 EXPORT_SYMBOL_NS_GPL(kth_post, KTH_NS);
 
@@ -224,7 +236,7 @@ int kth_queue_next(struct kth_thread *t)
 		t->batch_accounted = 0;
 		q->in_hand = ret;
 	} else if (t->phase == KTH_PHASE_DRAINING) {
-		WRITE_ONCE(t->phase, KTH_PHASE_STOPPED);
+		kth_set_phase(t, KTH_PHASE_STOPPED, KTH_CAUSE_THREAD, 0);
 		ret = -ESHUTDOWN;
 	} else {
 		/* pairs with the check of @waiting in kth_post() */

@@ -19,6 +19,7 @@
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
 #include "kth_internal.h"
+#include "kth_trace.h"
 
 static const int kth_signals[] = {
 	SIGTERM, SIGKILL, SIGHUP, SIGSTOP, SIGCONT, SIGUSR1,
@@ -55,7 +56,7 @@ static void kth_signal_kill(struct kth_thread *t)
 
 	raw_spin_lock_irq(&t->queue.lock);
 	depth = t->queue.depth + t->queue.in_hand;
-	WRITE_ONCE(t->phase, KTH_PHASE_STOPPED);
+	kth_set_phase(t, KTH_PHASE_STOPPED, KTH_CAUSE_SIGNAL, SIGKILL);
 	kth_queue_discard(&t->queue);
 	raw_spin_unlock_irq(&t->queue.lock);
 	pr_info("%s: SIGKILL: stopped, %u queued events dropped\n",
@@ -64,8 +65,10 @@ static void kth_signal_kill(struct kth_thread *t)
 
 static void kth_signal_term(struct kth_thread *t)
 {
-	if (kth_change_phase(t, KTH_PHASE_RUNNING, KTH_PHASE_DRAINING) ||
-	    kth_change_phase(t, KTH_PHASE_PAUSED, KTH_PHASE_DRAINING))
+	if (kth_change_phase(t, KTH_PHASE_RUNNING, KTH_PHASE_DRAINING,
+			     KTH_CAUSE_SIGNAL, SIGTERM) ||
+	    kth_change_phase(t, KTH_PHASE_PAUSED, KTH_PHASE_DRAINING,
+			     KTH_CAUSE_SIGNAL, SIGTERM))
 		pr_info("%s: SIGTERM: stopping after %u queued events\n",
 			t->name, READ_ONCE(t->queue.depth));
 }
@@ -95,12 +98,14 @@ bool kth_take_signals(struct kth_thread *t)
 			break;
 		case SIGSTOP:
 			if (kth_change_phase(t, KTH_PHASE_RUNNING,
-					     KTH_PHASE_PAUSED))
+					     KTH_PHASE_PAUSED,
+					     KTH_CAUSE_SIGNAL, SIGSTOP))
 				pr_info("%s: SIGSTOP: paused\n", t->name);
 			break;
 		case SIGCONT:
 			if (kth_change_phase(t, KTH_PHASE_PAUSED,
-					     KTH_PHASE_RUNNING))
+					     KTH_PHASE_RUNNING,
+					     KTH_CAUSE_SIGNAL, SIGCONT))
 				pr_info("%s: SIGCONT: resumed\n", t->name);
 			break;
 		case SIGUSR1:

@@ -9,7 +9,11 @@
  *   helper_burst helper_rate (rw, root) the helper's rate limit
  *   helper_runs helper_failures helper_suppressed
  *   sample_ms sample_runs   the sampler's period (0: none) and its runs
- *   control    (w, root) start | stop | pause | resume
+ *   module     the module that created the thread
+ *   signals    1 if the thread takes the documented signals, else 0
+ *   wait_hist handle_hist   log2 histograms of queue wait and handler time
+ *   {wait,handle}_{p50,p99,max}_ns   figures derived from them
+ *   control    (w, root) start | stop | pause | resume | reset
  *
  * A write that is not one of these returns -EINVAL, logs what is allowed
  * and changes nothing.
@@ -63,6 +67,61 @@ static ssize_t kth_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 	kth_get_stats(to_kth(kobj), &stats);
 	return sysfs_emit(buf, "%llu\n", *(u64 *)((void *)&stats + sa->offset));
 }
+
+static ssize_t module_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_kth(kobj)->module);
+}
+
+static ssize_t signals_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", !!(to_kth(kobj)->flags & KTH_SIGNALS));
+}
+
+/*
+ * A latency figure or histogram: which histogram, and which figure of it
+ * (a percentile 1..100, 0 for the maximum, -1 for the whole histogram).
+ */
+struct kth_hist_attr {
+	struct kobj_attribute attr;
+	enum kth_hist_kind kind;
+	int figure;
+};
+
+#define KTH_HIST_MAX	0
+#define KTH_HIST_ALL	(-1)
+
+static ssize_t kth_hist_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	struct kth_hist_attr *ha = container_of(attr, struct kth_hist_attr, attr);
+	struct kth_hist h;
+
+	kth_hist_read(to_kth(kobj), ha->kind, &h);
+	if (ha->figure == KTH_HIST_ALL)
+		return kth_hist_emit(&h, buf);
+	return sysfs_emit(buf, "%llu\n", ha->figure == KTH_HIST_MAX ? h.max :
+			  kth_hist_percentile(&h, ha->figure));
+}
+
+#define KTH_HIST_ATTR(_name, _kind, _figure) {				\
+	.attr = __ATTR(_name, 0444, kth_hist_show, NULL),		\
+	.kind = _kind,							\
+	.figure = _figure,						\
+}
+
+static struct kth_hist_attr kth_hist_attrs[] = {
+	KTH_HIST_ATTR(wait_hist, KTH_HIST_WAIT, KTH_HIST_ALL),
+	KTH_HIST_ATTR(wait_p50_ns, KTH_HIST_WAIT, 50),
+	KTH_HIST_ATTR(wait_p99_ns, KTH_HIST_WAIT, 99),
+	KTH_HIST_ATTR(wait_max_ns, KTH_HIST_WAIT, KTH_HIST_MAX),
+	KTH_HIST_ATTR(handle_hist, KTH_HIST_HANDLE, KTH_HIST_ALL),
+	KTH_HIST_ATTR(handle_p50_ns, KTH_HIST_HANDLE, 50),
+	KTH_HIST_ATTR(handle_p99_ns, KTH_HIST_HANDLE, 99),
+	KTH_HIST_ATTR(handle_max_ns, KTH_HIST_HANDLE, KTH_HIST_MAX),
+};
 
 static struct kth_stat_attr kth_stat_attrs[] = {
 	{
@@ -181,16 +240,19 @@ static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
 	int ret;
 
 	if (sysfs_streq(buf, "start")) {
-		ret = kth_start(t);
+		ret = kth_start_by(t, KTH_CAUSE_SYSFS);
 	} else if (sysfs_streq(buf, "stop")) {
-		kth_stop(t);
+		kth_stop_by(t, KTH_CAUSE_SYSFS);
 		ret = 0;
 	} else if (sysfs_streq(buf, "pause")) {
-		ret = kth_pause(t);
+		ret = kth_pause_by(t, KTH_CAUSE_SYSFS);
 	} else if (sysfs_streq(buf, "resume")) {
-		ret = kth_resume(t);
+		ret = kth_resume_by(t, KTH_CAUSE_SYSFS);
+	} else if (sysfs_streq(buf, "reset")) {
+		kth_hist_reset(t);
+		ret = 0;
 	} else {
-		pr_err("%s: control accepts start, stop, pause or resume\n",
+		pr_err("%s: control accepts start, stop, pause, resume or reset\n",
 		       t->name);
 		return -EINVAL;
 	}
@@ -210,6 +272,8 @@ static struct kobj_attribute helper_burst_attr =
 static struct kobj_attribute helper_rate_attr =
 	__ATTR(helper_rate, 0644, helper_rate_show, kth_rate_store);
 static struct kobj_attribute control_attr = __ATTR_WO(control);
+static struct kobj_attribute module_attr = __ATTR_RO(module);
+static struct kobj_attribute signals_attr = __ATTR_RO(signals);
 
 static struct attribute *kth_attrs[] = {
 	&state_attr.attr,
@@ -228,6 +292,16 @@ static struct attribute *kth_attrs[] = {
 	&sample_ms_attr.attr,
 	&kth_stat_attrs[7].attr.attr,
 	&control_attr.attr,
+	&module_attr.attr,
+	&signals_attr.attr,
+	&kth_hist_attrs[0].attr.attr,
+	&kth_hist_attrs[1].attr.attr,
+	&kth_hist_attrs[2].attr.attr,
+	&kth_hist_attrs[3].attr.attr,
+	&kth_hist_attrs[4].attr.attr,
+	&kth_hist_attrs[5].attr.attr,
+	&kth_hist_attrs[6].attr.attr,
+	&kth_hist_attrs[7].attr.attr,
 	NULL,
 };
 

@@ -91,6 +91,16 @@
 #endif
 
 /*
+ * Tracepoints (framework/kth_trace.h): __assign_str() lost its second
+ * argument in 6.10; the source given to __string() is copied.
+ */
+#if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
+#define kth_assign_str(dst, src)	__assign_str(dst)
+#else
+#define kth_assign_str(dst, src)	__assign_str(dst, src)
+#endif
+
+/*
  * Probed.  The helpers below need the probe results, which only kthelper's
  * own build has (-DKTH_PROBED): a driver built out of tree against the
  * installed headers includes this file too and gets none of them.

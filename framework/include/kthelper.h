@@ -180,7 +180,23 @@ struct kth_stats {
 	u64 sample_runs;
 };
 
-struct kth_thread *kth_create(const struct kth_config *cfg);
+struct module;
+struct kth_thread *__kth_create(const struct kth_config *cfg,
+				struct module *owner);
+/**
+ * kth_create() - create a helper thread, stopped
+ * @cfg: configuration; copied, it need not outlive the call
+ *
+ * Allocates the queue and every buffer the thread will need, and creates
+ * /sys/kernel/kthelper/<name>/, whose ``module`` file names the calling
+ * module.  Start the thread with kth_start().  Invalid configuration is
+ * refused with one kernel-log line saying what is allowed.
+ *
+ * Context: Process context; sleeps.
+ * Return: the thread, or ERR_PTR(-EINVAL) for a bad @cfg (including a bad
+ * helper path), ERR_PTR(-EEXIST) if the name is taken, ERR_PTR(-ENOMEM).
+ */
+#define kth_create(cfg)	__kth_create(cfg, THIS_MODULE)
 void kth_destroy(struct kth_thread *t);
 int kth_start(struct kth_thread *t);
 void kth_stop(struct kth_thread *t);

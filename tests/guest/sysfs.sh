@@ -34,7 +34,7 @@ if echo >$D/control 2>/dev/null; then
 else
 	ok control-rejects-empty-line
 fi
-check control-junk-logs sh -c "dmesg | grep -q 'control accepts start, stop, pause or resume'"
+check control-junk-logs sh -c "dmesg | grep -q 'control accepts start, stop, pause, resume or reset'"
 check_eq state-unchanged-by-junk running "$(cat $D/state)"
 for junk in "relative/path" "/has space" "/tab	x"; do
 	if printf '%s' "$junk" >$D/helper 2>/dev/null; then
