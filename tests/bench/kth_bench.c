@@ -10,6 +10,9 @@
  *   workqueue        kmalloc() + queue_work() on an ordered workqueue
  * Latency, hard IRQ (a pinned hrtimer) -> handler, lat_samples each:
  *   kthelper, kthread_worker, system_highpri_wq
+ * With post_only=1, only the cost of kth_post() into a paused thread,
+ * post_runs times (bench.sh loads it so twice: tracing off, then with the
+ * kthelper:kth_post event on).
  *
  * Results go to the kernel log as "kth_bench: ..." lines and KTAP checks
  * that every event arrived.  No check is on speed: figures are printed.
@@ -50,6 +53,14 @@ MODULE_PARM_DESC(lat_period_us, "hrtimer period of the latency runs (50..100000 
 static int lat_nice = MIN_NICE;
 module_param(lat_nice, int, 0444);
 MODULE_PARM_DESC(lat_nice, "nice of kthelper's thread in the latency run (default -20, system_highpri_wq's)");
+
+static bool post_only;
+module_param(post_only, bool, 0444);
+MODULE_PARM_DESC(post_only, "only measure kth_post() into a paused thread, post_runs times");
+
+static unsigned int post_runs = 11;
+module_param(post_runs, uint, 0444);
+MODULE_PARM_DESC(post_runs, "runs of the post_only measurement (1..100); the median is the figure");
 
 static struct kth_ktap bench_ktap;
 
@@ -115,34 +126,51 @@ static s64 bench_kthelper(void)
 }
 
 /*
- * The two halves of kthelper apart: n_events posts into a paused thread
- * (the producer's cost), then the drain once resumed (the consumer's).
+ * The two halves of kthelper apart: *n posts into a paused thread (the
+ * producer's cost, in *post_ns per event), then the drain once resumed (the
+ * consumer's, *handle_ns).  False if a thread could not be run or an event
+ * went missing.
  */
-static void bench_kthelper_halves(void)
+static bool bench_halves(unsigned int *n, u64 *post_ns, u64 *handle_ns)
 {
 	struct kth_config cfg = {
 		.name = "kth_bench", .ops = &kth_bench_ops,
 		.event_size = sizeof(u64), .queue_len = KTH_QUEUE_LEN_MAX,
 	};
 	struct kth_thread *t = kth_create(&cfg);
-	unsigned int n = min_t(unsigned int, n_events, KTH_QUEUE_LEN_MAX);
 	u64 i, t0, t1, t2;
+	bool ok = false;
 
-	if (IS_ERR(t) || kth_start(t) || kth_pause(t))
+	*n = min_t(unsigned int, n_events, KTH_QUEUE_LEN_MAX);
+	if (IS_ERR(t))
+		return false;
+	if (kth_start(t) || kth_pause(t))
 		goto out;
 	bench_reset();
-	bench_seen = n_events - n;	/* complete after n */
+	bench_seen = n_events - *n;	/* complete after n */
 	t0 = ktime_get_ns();
-	for (i = n_events - n; i < n_events; i++)
+	for (i = n_events - *n; i < n_events; i++)
 		kth_post(t, &i, sizeof(i));
 	t1 = ktime_get_ns();
 	kth_resume(t);
-	wait_for_completion(&bench_done);
+	ok = wait_for_completion_timeout(&bench_done, 60 * HZ) &&
+	     !bench_order_errors;
 	t2 = ktime_get_ns();
-	pr_info("# kthelper alone: kth_post %llu ns/event, handler side %llu ns/event (%u events)\n",
-		div_u64(t1 - t0, n), div_u64(t2 - t1, n), n);
+	*post_ns = div_u64(t1 - t0, *n);
+	*handle_ns = div_u64(t2 - t1, *n);
 out:
 	kth_destroy(t);
+	return ok;
+}
+
+static void bench_kthelper_halves(void)
+{
+	u64 post_ns, handle_ns;
+	unsigned int n;
+
+	if (bench_halves(&n, &post_ns, &handle_ns))
+		pr_info("# kthelper alone: kth_post %llu ns/event, handler side %llu ns/event (%u events)\n",
+			post_ns, handle_ns, n);
 }
 
 /* What the parts of a post cost here (a VM's clock can dominate). */
@@ -437,6 +465,28 @@ static void lat_teardown(void)
 
 /* ---- the run ---- */
 
+/*
+ * post_only: the kth_post() cost alone, post_runs times, the median the
+ * figure.  Whether the kthelper:kth_post event is on is bench.sh's doing.
+ */
+static void bench_post_only(void)
+{
+	static u64 post[100];
+	unsigned int r, n = 0;
+	u64 handle_ns;
+	bool ok = true;
+
+	for (r = 0; r < post_runs && ok; r++)
+		ok = bench_halves(&n, &post[r], &handle_ns);
+	if (ok) {
+		sort(post, post_runs, sizeof(*post), lat_cmp, NULL);
+		pr_info("# post cost: median %llu ns/event (min %llu, max %llu; %u runs of %u posts into a paused thread)\n",
+			post[post_runs / 2], post[0], post[post_runs - 1],
+			post_runs, n);
+	}
+	bench_result(ok, "post_cost_all_events_in_order");
+}
+
 static void bench_throughput(void)
 {
 	static const struct {
@@ -510,10 +560,19 @@ static int __init bench_init(void)
 		pr_err("n_events 1000..10000000, lat_samples 100..100000, lat_period_us 50..100000\n");
 		return -EINVAL;
 	}
+	if (post_only && (post_runs < 1 || post_runs > 100)) {
+		pr_err("post_runs 1..100\n");
+		return -EINVAL;
+	}
 	init_completion(&bench_done);
-	kth_ktap_plan(7);
-	bench_throughput();
-	bench_latencies();
+	if (post_only) {
+		kth_ktap_plan(1);
+		bench_post_only();
+	} else {
+		kth_ktap_plan(7);
+		bench_throughput();
+		bench_latencies();
+	}
 	kth_ktap_summary(&bench_ktap);
 	return 0;
 }

@@ -2,10 +2,14 @@
 # kth_bench: kth_post() side by side with kthread_worker, a hand-written
 # kfifo + wait queue + kthread, and a workqueue with a kmalloc() per event;
 # hard-IRQ -> handler latency against kthread_worker and system_highpri_wq.
+# Then kth_post()'s cost alone (post_only=1) with tracing off, with the
+# kthelper:kth_post event on, and off again.
 # The checks are that every event arrived; the speeds are printed (figures,
 # not pass/fail: see Documentation/testing.rst, "Benchmarks").
 # kth-vm: --timeout 300
 . /scenarios/lib.sh
+
+TR=/sys/kernel/tracing
 
 kth_insmod kthelper || { not_ok load "insmod kthelper failed"; exit 1; }
 dmesg_mark
@@ -16,4 +20,34 @@ fi
 ktap_results kth_bench bench
 # the idle thread's wakeups are measured by kth_selftest (idle_no_wakeups)
 check unload-kth_bench kth_rmmod kth_bench
+
+# post_cost NAME: kth_bench post_only=1; its median in /tmp/NAME.ns
+post_cost() {
+	dmesg_mark
+	if ! kth_insmod kth_bench post_only=1; then
+		not_ok "load-$1" "insmod kth_bench post_only=1 failed"
+		return 1
+	fi
+	ktap_results kth_bench "$1" | grep -v '^# '
+	kth_rmmod kth_bench
+	dmesg_since_mark | sed -n 's/.*kth_bench: # post cost: median \([0-9]*\) ns.*/\1/p' >/tmp/$1.ns
+	echo "# $(dmesg_since_mark | sed -n 's/.*kth_bench: # \(post cost: .*\)/\1/p')"
+}
+post_cost post-off
+if [ -d $TR/events/kthelper/kth_post ]; then
+	echo 1 >$TR/tracing_on
+	echo >$TR/trace
+	echo 1 >$TR/events/kthelper/kth_post/enable
+	post_cost post-on
+	echo 0 >$TR/events/kthelper/kth_post/enable
+	written=$(sed -n 's|^# entries-in-buffer/entries-written: [0-9]*/\([0-9]*\).*|\1|p' $TR/trace)
+	echo >$TR/trace
+	# post_runs (11) runs of 65536 posts, one record each
+	check post-on-traced-every-post [ "${written:-0}" -ge $((11 * 65536)) ]
+else
+	skip post-on "no kthelper:kth_post event in this kthelper"
+fi
+post_cost post-off-again
+echo "# post ns, tracing off: $(cat /tmp/post-off.ns) (again after: $(cat /tmp/post-off-again.ns))"
+[ ! -s /tmp/post-on.ns ] || echo "# post ns, kth_post on: $(cat /tmp/post-on.ns)"
 check unload-kthelper kth_rmmod kthelper
