@@ -3,13 +3,14 @@
 #
 # check-targets.sh - what scripts/kth-check checks, sourced by it: the
 # target directories (the DIRs given, or every directory of the project
-# with a Kbuild file and tests/guest), their kind (kernel or user space),
+# with a Kbuild file, tests/guest and tools/*), their kind (kernel, user
+# space or shell: tools/*),
 # whether they are inside the project, and the .c and .h files of each
 # ($work/files.I).
 
 tdir=()		# absolute directory
 tname=()	# name in results: path relative to the project, or as given
-tkind=()	# kernel | user
+tkind=()	# kernel | user | shell
 tinside=()	# 1 if inside the project
 kernel_targets=()	# the indexes of the kernel targets
 add_target() { # DIR NAME
@@ -21,6 +22,8 @@ add_target() { # DIR NAME
 	tname+=("$name")
 	if [[ $dir == "$topdir/tests/guest" ]]; then
 		tkind+=(user)
+	elif [[ $dir == "$topdir"/tools/* ]]; then
+		tkind+=(shell)
 	else
 		tkind+=(kernel)
 	fi
@@ -42,6 +45,9 @@ find_targets() {
 		if compgen -G "$topdir/tests/guest/*.c" >/dev/null; then
 			add_target "$topdir/tests/guest" tests/guest
 		fi
+		for d in "$topdir"/tools/*/; do
+			[[ ! -d $d ]] || add_target "${d%/}" "tools/$(basename "$d")"
+		done
 	else
 		for a in "$@"; do
 			[[ -d $a ]] || die "no directory '$a'"
