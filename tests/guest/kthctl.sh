@@ -259,7 +259,7 @@ if [ -d $TR/events/kthelper ]; then
 		echo "ev 3" >$D/trigger
 		wait_for 10 attr_is $T depth 0
 		sleep 1
-		kill -TERM $tpid
+		kill -s TERM $tpid
 		wait $tpid
 		check_eq trace-term-exit-143 143 $?
 		check_eq trace-filter-excludes-others 0 "$(grep -c ' kth_' /tmp/tr.out)"
