@@ -6,21 +6,40 @@
 # turned into results (collect_results) and the KTAP printed at the end
 # (print_ktap).  tests/lib/run-*.sh are the parts of tests/run, one concern
 # each; they use its variables and log()/die().
+#
+# A result's name is GROUP.CHECK (a scenario, or static, dkms...): the KTAP
+# has one subtest per group, with its checks inside.
 
-ktap=()	# KTAP lines without their numbers: "ok|not ok<TAB>name<TAB>directive"
+# KTAP entries in order, "kind<TAB>group<TAB>name<TAB>directive"; kind is
+# ok, "not ok", note (a line that ends a boot) or diag.
+ktap=()
+groups=()	# group names in order of their first entry
+declare -A group_seen=()
+cur_group=	# the group of the last result, for the note that follows
 passed=0
 failed=0
 skipped=0
 
-add_result() { # status name [directive]
-	ktap+=("$1"$'\t'"$2"$'\t'"${3:-}")
+add_entry() { # kind group name directive
+	if [[ -z ${group_seen[$2]:-} ]]; then
+		group_seen[$2]=1
+		groups+=("$2")
+	fi
+	ktap+=("$1"$'\t'"$2"$'\t'"$3"$'\t'"$4")
+}
+
+add_result() { # status GROUP.CHECK [directive]
+	cur_group=${2%%.*}
+	add_entry "$1" "$cur_group" "${2#*.}" "${3:-}"
 	case $1 in
 	ok) if [[ ${3:-} == "SKIP"* ]]; then skipped=$((skipped + 1)); else passed=$((passed + 1)); fi ;;
 	*) failed=$((failed + 1)) ;;
 	esac
 }
-add_note() { ktap+=("#"$'\t'"$1"$'\t'); }
-add_diag() { ktap+=("diag"$'\t'"$1"$'\t'); }	# a KTAP diagnostic line "# TEXT"
+# A note ends the group of the results just added (a boot, a stage).
+add_note() { add_entry note "${cur_group:-run}" "$1" ""; }
+# A KTAP diagnostic "# GROUP: TEXT", in GROUP's subtest.
+add_diag() { add_entry diag "${1%%: *}" "$1" ""; }
 
 # Turn the KTH-RESULT lines of FILE into results; counts them in $collected.
 # With a third argument, the lines a guest scenario prints starting with
@@ -56,33 +75,53 @@ collect_results() {
 	done <"$file"
 }
 
-# Print the results as KTAP; false if any failed.
+# Print the results as KTAP, one subtest per group (each with its plan,
+# its checks, and its notes; a note after a failure says FAILED), then the
+# plain summary line; false if any failed.
 print_ktap() {
-	local ntests n fail_in_group entry st nm dir summary
-	ntests=$((passed + failed + skipped))
+	local g i n entry kind grp nm dir sub_n sub_fail sub_skip sub_ok summary
 	echo "KTAP version 1"
-	echo "1..$ntests"
-	n=0
-	fail_in_group=0
-	for entry in "${ktap[@]}"; do
-		IFS=$'\t' read -r st nm dir <<<"$entry"
-		if [[ $st == diag ]]; then
-			echo "# $nm"
-			continue
+	echo "1..${#groups[@]}"
+	i=0
+	for g in "${groups[@]}"; do
+		i=$((i + 1))
+		sub_n=0 sub_fail=0 sub_skip=0
+		for entry in "${ktap[@]}"; do
+			IFS=$'\t' read -r kind grp _ dir <<<"$entry"
+			[[ $grp == "$g" ]] || continue
+			case $kind in
+			ok) sub_n=$((sub_n + 1)); [[ $dir != SKIP* ]] || sub_skip=$((sub_skip + 1)) ;;
+			"not ok") sub_n=$((sub_n + 1)); sub_fail=$((sub_fail + 1)) ;;
+			esac
+		done
+		echo "    KTAP version 1"
+		echo "    # Subtest: $g"
+		echo "    1..$sub_n"
+		n=0
+		sub_ok=1
+		for entry in "${ktap[@]}"; do
+			IFS=$'\t' read -r kind grp nm dir <<<"$entry"
+			[[ $grp == "$g" ]] || continue
+			case $kind in
+			diag) echo "    # $nm" ;;
+			note)
+				if [[ $sub_ok -eq 0 ]]; then echo "    # FAILED $nm"; else echo "    # $nm"; fi
+				sub_ok=1
+				;;
+			*)
+				n=$((n + 1))
+				[[ $kind == ok ]] || sub_ok=0
+				echo "    $kind $n $nm${dir:+ # $dir}"
+				;;
+			esac
+		done
+		if [[ $sub_fail -gt 0 ]]; then
+			echo "not ok $i $g"
+		elif [[ $sub_n -gt 0 && $sub_skip -eq $sub_n ]]; then
+			echo "ok $i $g # SKIP every check skipped"
+		else
+			echo "ok $i $g"
 		fi
-		if [[ $st == "#" ]]; then
-			# The note closes a boot's group: name its log when it failed.
-			if [[ $fail_in_group -eq 1 ]]; then
-				echo "# FAILED $nm"
-			else
-				echo "# $nm"
-			fi
-			fail_in_group=0
-			continue
-		fi
-		n=$((n + 1))
-		[[ $st == ok ]] || fail_in_group=1
-		echo "$st $n $nm${dir:+ # $dir}"
 	done
 	summary="$passed passed, $failed failed"
 	[[ $skipped -eq 0 ]] || summary+=", $skipped skipped"
