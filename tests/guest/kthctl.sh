@@ -136,7 +136,8 @@ for f in "$D"/*; do
 	k=${f##*/}
 	case $k in control | trigger | *_hist) continue ;; esac
 	n=$((n + 1))
-	[ "$(grep "^$k " /tmp/kc.out)" = "$k $(cat "$f")" ] || bad="$bad $k"
+	v=$(cat "$f")
+	[ "$(grep -E "^$k( |\$)" /tmp/kc.out)" = "$k${v:+ $v}" ] || bad="$bad $k"
 done
 check_eq stats-lines-equal-sysfs "" "$bad"
 check stats-many-files [ "$n" -ge 15 ]
