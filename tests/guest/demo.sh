@@ -6,13 +6,18 @@
 T=kth_selftest
 P=/sys/module/kth_selftest/parameters
 D=$KTH_SYSFS/$T
-say() { printf '\n==> %s\n' "$*"; }
-show() { printf '    $ %s\n' "$*"; sh -c "$*" 2>&1 | sed 's/^/    /'; }
+# The narrative: lines marked KTH-DEMO, which `make demo` shows (tests/run
+# --demo); the rest of the console (the kernel's messages) stays in the log.
+tell() { sed 's/^/KTH-DEMO /'; }
+say() { printf '\n==> %s\n' "$*" | tell; }
+show() { printf '    $ %s\n' "$*" | tell; sh -c "$*" 2>&1 | sed 's/^/    /' | tell; }
 counters() {
-	for a in state pid posted handled dropped depth helper_runs helper_suppressed; do
-		printf '%s=%s ' $a "$(cat $D/$a)"
-	done
-	echo
+	{
+		for a in state pid posted handled dropped depth helper_runs helper_suppressed; do
+			printf '%s=%s ' $a "$(cat $D/$a)"
+		done
+		echo
+	} | tell
 }
 
 cat >/tmp/helper <<'EOS'
@@ -56,6 +61,10 @@ show "kill -USR1 $pid"
 wait_for 5 sh -c "dmesg | grep -q 'SIGUSR1: state'"
 show "dmesg | grep 'SIGUSR1: state' | tail -n 1"
 
+say "Latency, per thread: how long events waited in the queue, how long the handler ran"
+show "cat $D/handle_hist"
+show "grep . $D/wait_p50_ns $D/wait_p99_ns $D/wait_max_ns"
+
 say "SIGKILL stops the thread at once; queued events are counted as dropped"
 echo 50 >$P/delay_ms
 echo "ev 20" >$D/trigger
@@ -63,7 +72,7 @@ show "kill -KILL $pid"
 wait_for 10 attr_is $T state stopped
 counters
 show "echo ev >$D/trigger"
-echo "    (a stopped thread rejects posts, and counts them)"
+echo "    (a stopped thread rejects posts, and counts them)" | tell
 counters
 
 say "Started again through sysfs, then unloaded"

@@ -5,11 +5,18 @@
 # results (collect_preps), one scenario's boot with its host helper
 # (boot_once), booted once more when the kernel died before the scenario
 # began, and its results (boot_scenario), and the dkms scenario, which
-# tests/harness/kth-dkms-test boots itself (run_dkms).
+# tests/harness/kth-dkms-test boots itself (run_dkms), and the end of
+# make demo (demo_summary).
 
 # kth-vm with its messages in $vmerr (and, with KTH_VERBOSE=1, the serial
-# console on the terminal too).
+# console on the terminal too; for --demo, only the narrative's KTH-DEMO
+# lines and kth-vm's own).
 run_vm() {
+	if [[ $demo -eq 1 ]]; then
+		"$harness/kth-vm" "$@" 2>&1 | tee "$vmerr" |
+			sed -un -e 's/^.*KTH-DEMO //p' -e '/^\[kth\]/p' >&2
+		return "${PIPESTATUS[0]}"
+	fi
 	if [[ ${KTH_VERBOSE:-0} == 1 ]]; then
 		"$harness/kth-vm" "$@" 2>&1 | tee "$vmerr" >&2
 		return "${PIPESTATUS[0]}"
@@ -160,4 +167,35 @@ boot_scenario() { # NAME INDEX TOTAL
 		printf '%s s, %d checks, %d FAILED%s, log %s\n' "$secs" "$nresults" \
 			"$nfailed" "${why:+ ($why)}" "$logfile" >&2
 	fi
+}
+
+# The end of `make demo`: what was shown, the demo's own checks (their KTAP
+# in a file), where the whole console log is, what to try next.  Exits
+# with the checks' status.
+demo_summary() {
+	local ktapfile=$logdir/demo.ktap rc=0 line
+	print_ktap >"$ktapfile" || rc=1
+	line=$(tail -n 1 "$ktapfile")
+	cat <<EOS
+
+==> Summary
+    Shown, on Linux $kver under QEMU: kthelper and a driver on it; events
+    posted, each run through a user-mode helper (with sanitised identity
+    codes) and sent as a uevent; SIGSTOP/SIGCONT, SIGUSR1's statistics,
+    SIGKILL with the queued events counted as dropped, a restart through
+    sysfs; kth_usbwatch reporting real USB hotplug.
+    The demo's own checks: $line (KTAP: ${ktapfile#"$topdir"/})
+    The whole console log: ${logdir#"$topdir"/}/demo.log
+
+    Try next:
+      make new-driver NAME=mydrv   your own driver from the template
+                                   (Documentation/writing-a-driver.rst)
+      make check                   the whole suite on real kernels
+                                   (Documentation/testing.rst)
+      kthctl status                every helper thread at a glance, on a
+                                   machine with kthelper loaded
+                                   (Documentation/observability.rst)
+EOS
+	[[ $rc -eq 0 ]] || log "the demo's checks failed: see ${ktapfile#"$topdir"/}"
+	exit "$rc"
 }
