@@ -71,7 +71,9 @@ timed() {
 # line says 0 failed.
 ktap_step() {
 	local step=$1 line
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logdir/$step.log" | tail -n 1) || line=
+	# make check's last line, or make demo's "The demo's own checks: ..."
+	line=$(grep -oE "(^|The demo's own checks: )[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?" \
+		"$logdir/$step.log" | tail -n 1 | sed 's/^.*checks: //') || line=
 	[[ -z $line ]] || echo "# fresh.$step: $line"
 	if [[ $rc -ne 0 ]]; then
 		report "$step" fail "exit $rc${line:+: $line}"
