@@ -65,6 +65,9 @@ say "Latency, per thread: how long events waited in the queue, how long the hand
 show "cat $D/handle_hist"
 show "grep . $D/wait_p50_ns $D/wait_p99_ns $D/wait_max_ns"
 
+say "kthctl, the command for root and scripts: every thread at a glance"
+show "kthctl status"
+
 say "SIGKILL stops the thread at once; queued events are counted as dropped"
 echo 50 >$P/delay_ms
 echo "ev 20" >$D/trigger

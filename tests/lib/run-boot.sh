@@ -182,8 +182,9 @@ demo_summary() {
     Shown, on Linux $kver under QEMU: kthelper and a driver on it; events
     posted, each run through a user-mode helper (with sanitised identity
     codes) and sent as a uevent; SIGSTOP/SIGCONT, SIGUSR1's statistics,
-    SIGKILL with the queued events counted as dropped, a restart through
-    sysfs; kth_usbwatch reporting real USB hotplug.
+    the latency histograms and kthctl status; SIGKILL with the queued
+    events counted as dropped, a restart through sysfs; kth_usbwatch
+    reporting real USB hotplug.
     The demo's own checks: $line (KTAP: ${ktapfile#"$topdir"/})
     The whole console log: ${logdir#"$topdir"/}/demo.log
 
@@ -192,8 +193,8 @@ demo_summary() {
                                    (Documentation/writing-a-driver.rst)
       make check                   the whole suite on real kernels
                                    (Documentation/testing.rst)
-      kthctl status                every helper thread at a glance, on a
-                                   machine with kthelper loaded
+      sudo make install            kthctl, to watch and drive helper
+                                   threads on a machine with kthelper
                                    (Documentation/observability.rst)
 EOS
 	[[ $rc -eq 0 ]] || log "the demo's checks failed: see ${ktapfile#"$topdir"/}"
