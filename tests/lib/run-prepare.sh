@@ -117,7 +117,7 @@ build_guest_helpers() {
 build_initramfs() {
 	local initrd=$builddir/vm/initramfs-$kver.gz mkargs ko bin name words
 	local -A made=()
-	mkargs=(--kver "$kver" --kernel-root "$kroot" --out "$initrd")
+	mkargs=(--kver "$kver" --kernel-root "$kroot" --out "$initrd" --scenario-dir "$guestdir")
 	for ko in "${modules[@]}"; do mkargs+=(--ko "$ko"); done
 	for bin in "${bins[@]}"; do mkargs+=(--static-bin "$bin"); done
 	for name in "${selected[@]}"; do
