@@ -22,6 +22,10 @@ bad_log+='|unreferenced object|Call Trace:'
 bad_log+='|ODEBUG:|list_del corruption|kernel BUG at|invalid opcode:'
 bad_log+='|turning off the locking correctness validator|INFO: lockdep is turned off'
 bad_log+='|kmemleak: Memory pool empty|kmemleak: Cannot allocate|Kernel memory leak detector disabled'
+# The KCSAN kernel (tests/harness/debug-kernel-kcsan.config): a data race is
+# "BUG: KCSAN: data-race in A / B" (matched by BUG: above) and the report's
+# own line, matched as well should another CPU's output split the first.
+bad_log+='|Reported by Kernel Concurrency Sanitizer'
 
 # NAME.completed: the scenario ran to its end, reported results and the
 # guest reached KTH-DONE.  Sets $why (empty when it completed).
