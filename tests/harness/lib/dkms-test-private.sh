@@ -110,7 +110,7 @@ EOF
 
 static int __init kth_dkms_client_init(void)
 {
-	pr_info("kth_dkms_client: %ps from kthelper is linked in\n", kth_create);
+	pr_info("kth_dkms_client: %ps from kthelper is linked in\n", kth_post);
 	return 0;
 }
 module_init(kth_dkms_client_init);
