@@ -40,26 +40,30 @@ collect_preps() {
 	done
 }
 
-# The dkms scenario (see the top of tests/run): kth-dkms-test does the
-# boot itself.
-run_dkms() { # INDEX TOTAL
-	local out=$logdir/dkms.results err=$logdir/dkms.test.log rc secs nfailed start failed_before
-	printf "[kth] boot %d/%d scenario 'dkms' (DKMS, .deb) ... " "$1" "$2" >&2
+# The dkms and dkms-driver scenarios (see the top of tests/run):
+# kth-dkms-test does the boot itself (--driver for dkms-driver).
+run_dkms() { # INDEX TOTAL [NAME]
+	local name=${3:-dkms} out err rc secs nfailed start failed_before what args=()
+	out=$logdir/$name.results
+	err=$logdir/$name.test.log
+	what="DKMS, .deb"
+	[[ $name == dkms ]] || { args=(--driver); what="a driver's DKMS package, kernel upgrade"; }
+	printf "[kth] boot %d/%d scenario '%s' (%s) ... " "$1" "$2" "$name" "$what" >&2
 	start=$EPOCHREALTIME
 	failed_before=$failed
 	set +e
-	KTH_BAD_LOG=$bad_log "$harness/kth-dkms-test" --kver "$kver" --kernel-root "$kroot" \
+	KTH_BAD_LOG=$bad_log "$harness/kth-dkms-test" "${args[@]}" --kver "$kver" --kernel-root "$kroot" \
 		--timeout "$timeout" >"$out" 2>"$err"
 	rc=$?
 	set -e
 	secs=$(elapsed_since "$start")
-	collect_results "$out" dkms diag	# diag: a retried boot says so
+	collect_results "$out" "$name" diag	# diag: a retried boot says so
 	if [[ $rc -le 1 ]]; then
-		add_result ok dkms.completed
+		add_result ok "$name.completed"
 	else
-		add_result "not ok" dkms.completed "kth-dkms-test stopped (exit $rc), see $err"
+		add_result "not ok" "$name.completed" "kth-dkms-test stopped (exit $rc), see $err"
 	fi
-	add_note "scenario dkms: boot $1/$2, $secs s, log ${err#"$topdir"/}"
+	add_note "scenario $name: boot $1/$2, $secs s, log ${err#"$topdir"/}"
 	nfailed=$((failed - failed_before))
 	if [[ $nfailed -eq 0 ]]; then
 		printf '%s s, %d checks\n' "$secs" "$collected" >&2

@@ -19,29 +19,7 @@ throwaway_root() {
 		skip deb-throwaway-root "kthelper-dkms is installed on this machine: the throwaway root would start with it"
 		return
 	fi
-	t=$work/throwaway	# a tmpfs, in this mount namespace only
-	mkdir -p "$t"
-	mount -t tmpfs -o size=4g tmpfs "$t" || die "cannot mount a tmpfs"
-	mkdir "$t/upper" "$t/work" "$t/root"
-	root=$t/root
-	mount -t overlay overlay -o "lowerdir=/,upperdir=$t/upper,workdir=$t/work" "$root" ||
-		die "cannot mount an overlay of /"
-	if ! mount --rbind /dev "$root/dev" || ! mount -t proc proc "$root/proc" ||
-		! mount -t tmpfs tmpfs "$root/tmp" || ! mount -t tmpfs tmpfs "$root/run"; then
-		die "cannot mount /dev, /proc, /tmp, /run in the throwaway root"
-	fi
-	# Only KVER has headers in the root (one build per step; the private
-	# tree tests a second kernel): hide the others' directories.
-	for k in "$root"/lib/modules/*; do
-		[[ ${k##*/} == "$kver" ]] || mount -t tmpfs -o size=1m tmpfs "$k" ||
-			die "cannot hide $k in the throwaway root"
-	done
-	# The tree, read-only: `make dkms-install` must not write to it.
-	mkdir -p "$root$topdir"
-	if ! mount --bind "$topdir" "$root$topdir" ||
-		! mount -o remount,bind,ro "$root$topdir"; then
-		die "cannot bind the tree into the throwaway root"
-	fi
+	throwaway_mount
 	cp "$deb1" "$deb2" "$root/tmp/"
 	mods=$(dpkg-deb --fsys-tarfile "$deb1" |
 		tar -xO "./usr/src/kthelper-$version/dkms.conf" | conf_modules)
@@ -158,6 +136,37 @@ throwaway_root() {
 		-e '^var/lib/dkms/mok\.(key|pub)$' \
 		-e '^(usr/)?lib/modules/[^/]+/modules\.[a-z.]+$')
 	check nothing-left-behind "new or changed in the root: $leftovers" test -z "$leftovers"
+}
+
+# The throwaway root: $root, an overlay of / on a tmpfs ($t, in this mount
+# namespace only) with /dev, /proc, a fresh /tmp and /run, only KVER's
+# /lib/modules (one build per step; the private tree tests a second
+# kernel) and the tree bound read-only (`make dkms-install` must not write
+# to it).
+throwaway_mount() {
+	t=$work/throwaway	# a tmpfs, in this mount namespace only
+	mkdir -p "$t"
+	mount -t tmpfs -o size=4g tmpfs "$t" || die "cannot mount a tmpfs"
+	mkdir "$t/upper" "$t/work" "$t/root"
+	root=$t/root
+	mount -t overlay overlay -o "lowerdir=/,upperdir=$t/upper,workdir=$t/work" "$root" ||
+		die "cannot mount an overlay of /"
+	if ! mount --rbind /dev "$root/dev" || ! mount -t proc proc "$root/proc" ||
+		! mount -t tmpfs tmpfs "$root/tmp" || ! mount -t tmpfs tmpfs "$root/run"; then
+		die "cannot mount /dev, /proc, /tmp, /run in the throwaway root"
+	fi
+	# Only KVER has headers in the root (one build per step; the private
+	# tree tests a second kernel): hide the others' directories.
+	for k in "$root"/lib/modules/*; do
+		[[ ${k##*/} == "$kver" ]] || mount -t tmpfs -o size=1m tmpfs "$k" ||
+			die "cannot hide $k in the throwaway root"
+	done
+	# The tree, read-only: `make dkms-install` must not write to it.
+	mkdir -p "$root$topdir"
+	if ! mount --bind "$topdir" "$root$topdir" ||
+		! mount -o remount,bind,ro "$root$topdir"; then
+		die "cannot bind the tree into the throwaway root"
+	fi
 }
 
 # What kthelper may have put in the throwaway root $root, one a line.
