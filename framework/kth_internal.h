@@ -133,6 +133,8 @@ struct kth_env {
  *	is safe after the thread exited by a signal.  Written under both
  *	@lifecycle_lock and @queue.lock.
  * @phase: lifecycle state; written under @queue.lock.
+ * @in_freezer: the thread is in the freezer and kth_state last said so;
+ *	under @queue.lock.
  * @ready: completed by the thread once its setup hook has run.
  * @config_lock: protects @helper.
  */
@@ -150,6 +152,7 @@ struct kth_thread {
 	struct mutex lifecycle_lock;	/* start, stop, pause, resume */
 	struct task_struct *task;
 	enum kth_phase phase;
+	bool in_freezer;
 	struct completion ready;
 	int setup_result;
 

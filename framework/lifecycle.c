@@ -71,9 +71,13 @@ EXPORT_SYMBOL_NS_GPL(kth_get_state, KTH_NS);
 void kth_set_phase(struct kth_thread *t, enum kth_phase to,
 		   enum kth_cause cause, int sig)
 {
+	/* in the freezer, the last state traced was "frozen" */
+	enum kth_phase old = t->in_freezer ? KTH_PHASE_FROZEN : t->phase;
+
 	lockdep_assert_held(&t->queue.lock);
-	if (t->phase != to)
-		trace_kth_state(t, t->phase, to, cause, sig);
+	t->in_freezer = false;	/* kth_freeze() traces no thaw now */
+	if (old != to)
+		trace_kth_state(t, old, to, cause, sig);
 	WRITE_ONCE(t->phase, to);
 }
 
@@ -139,18 +143,29 @@ static void kth_handle_batch(struct kth_thread *t)
 	t->batch_pos = pos;	/* read by this thread only */
 }
 
-/* Freeze if the freezer asks, tracing the thread's trip through it. */
+/*
+ * Freeze if the freezer asks, tracing the thread's trip through it as the
+ * state "frozen".  A phase change while frozen (a stop, say) is traced
+ * from "frozen" by kth_set_phase(), and then the thaw is not traced: the
+ * records always chain, each old state the previous new one.
+ */
 static void kth_freeze(struct kth_thread *t)
 {
-	enum kth_phase phase;
-
 	if (likely(!freezing(current)))
 		return;
-	phase = READ_ONCE(t->phase);
-	trace_kth_state(t, phase, KTH_PHASE_FROZEN, KTH_CAUSE_FREEZER, 0);
+	raw_spin_lock_irq(&t->queue.lock);
+	trace_kth_state(t, t->phase, KTH_PHASE_FROZEN, KTH_CAUSE_FREEZER, 0);
+	t->in_freezer = true;
+	raw_spin_unlock_irq(&t->queue.lock);
+
 	try_to_freeze();
-	trace_kth_state(t, KTH_PHASE_FROZEN, READ_ONCE(t->phase),
-			KTH_CAUSE_FREEZER, 0);
+
+	raw_spin_lock_irq(&t->queue.lock);
+	if (t->in_freezer)
+		trace_kth_state(t, KTH_PHASE_FROZEN, t->phase,
+				KTH_CAUSE_FREEZER, 0);
+	t->in_freezer = false;
+	raw_spin_unlock_irq(&t->queue.lock);
 }
 
 static void kth_run(struct kth_thread *t)
