@@ -158,6 +158,7 @@ driver_in_root() {
 	ko=$(module_file "$root/lib/modules/$kver/updates/dkms" "$drv_name")
 	out=$(modinfo -F depends "$ko" 2>&1):$(modinfo -F vermagic "$ko" 2>&1 | cut -d' ' -f1)
 	check driver-module-a "$drv_name for $kver: depends:vermagic is '$out'" equals "$out" "kthelper:$kver"
+	driver_make_check
 
 	# --- 2. kernel B's headers: DKMS's autoinstall, kthelper first ---
 	mkdir -p "$root/tmp/kernel-b"
@@ -244,6 +245,25 @@ driver_keep_logs() {
 		mkdir -p "${dest%/*}"
 		cp "$f" "$dest"
 	done < <(find "$root/var/lib/dkms" "$root/tmp" -name '*make.log*' -type f 2>/dev/null)
+}
+
+# make check in the generated tree against the DKMS-installed framework
+# (KTH_TREE= : not the tree's; its harness all the same), for A.
+driver_make_check() {
+	local t=$EPOCHREALTIME out last
+	in_root env KTH_NO_SETUP=1 make -C "$drv" check KVER="$kver" KTH_TREE= KTH_HARNESS="$topdir" \
+		>"$logs/driver-make-check-a.log" 2>&1
+	rc=$?
+	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logs/driver-make-check-a.log" | tail -n 1)
+	out=$(grep -c "^kthelper framework: the installed kthelper in /usr/lib/kthelper" "$logs/driver-make-check-a.log")
+	check make-check-installed-framework "$drv_name for $kver: make check KTH_TREE= did not build against /usr/lib/kthelper, see $logs/driver-make-check-a.log" \
+		test "$out" -ge 1
+	if [[ $rc -eq 0 && $last =~ ^[1-9][0-9]*\ passed,\ 0\ failed ]]; then
+		ok make-check-installed-a
+	else
+		not_ok make-check-installed-a "$drv_name for $kver: make check against the installed kthelper exited $rc, '${last:-no summary}', see $logs/driver-make-check-a.log"
+	fi
+	log "dkms-driver: make check of $drv_name against the installed kthelper for $kver: ${last:-no summary} in $(since "$t") s"
 }
 
 # The static kth-uevent-listen the driver's scenario runs (tests/run
