@@ -1,9 +1,14 @@
 #!/bin/sh
-# kth_bench: kth_post() side by side with kthread_worker, a hand-written
-# kfifo + wait queue + kthread, and a workqueue with a kmalloc() per event;
-# hard-IRQ -> handler latency against kthread_worker and system_highpri_wq.
-# Then kth_post()'s cost alone (post_only=1) with tracing off, with the
-# kthelper:kth_post event on, and off again.
+# kth_bench: kth_post() side by side with kthread_worker (preallocated
+# items, and a kmalloc() per event), a hand-written kfifo + wait queue +
+# kthread, and a workqueue with a kmalloc() per event: throughput with one
+# producer and with one on each CPU, payloads of 16, 64 and 256 bytes; the
+# post side alone with the consumer held off; producers in hard IRQ;
+# hard-IRQ -> handler latency against kthread_worker and system_highpri_wq;
+# an idle thread's context switches.  Then kth_post()'s cost alone
+# (post_only=1) with tracing off, with the kthelper:kth_post event on, and
+# off again.  Last, the targets, one "# target NAME RATIOx (goal GOALx)"
+# line each (a script greps them).
 # The checks are that every event arrived; the speeds are printed (figures,
 # not pass/fail: see Documentation/testing.rst, "Benchmarks").
 # kth-vm: --timeout 300
@@ -17,14 +22,15 @@ if ! kth_insmod kth_bench ${KTH_BENCH_ARGS:-}; then
 	not_ok load-kth_bench "insmod failed"
 	exit 1
 fi
-ktap_results kth_bench bench
-# the idle thread's wakeups are measured by kth_selftest (idle_no_wakeups)
+# the target and figure lines wait for the end
+ktap_results kth_bench bench | grep -vE '^# kth_bench: (targets?|figure)[ ,]'
+dmesg_since_mark | sed -nE 's/.*kth_bench: # ((targets?|figure)[ ,].*)/# \1/p' >/tmp/targets
 check unload-kth_bench kth_rmmod kth_bench
 
 # post_cost NAME: kth_bench post_only=1; its median in /tmp/NAME.ns
 post_cost() {
 	dmesg_mark
-	if ! kth_insmod kth_bench post_only=1; then
+	if ! kth_insmod kth_bench post_only=1 n_events=65536; then
 		not_ok "load-$1" "insmod kth_bench post_only=1 failed"
 		return 1
 	fi
@@ -51,3 +57,4 @@ post_cost post-off-again
 echo "# post ns, tracing off: $(cat /tmp/post-off.ns) (again after: $(cat /tmp/post-off-again.ns))"
 [ ! -s /tmp/post-on.ns ] || echo "# post ns, kth_post on: $(cat /tmp/post-on.ns)"
 check unload-kthelper kth_rmmod kthelper
+cat /tmp/targets

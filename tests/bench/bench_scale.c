@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench_scale.c - throughput with one producer and with producers on both
+ * CPUs, for every payload size; the post side alone with the consumer held
+ * off; hard-IRQ producers.  Each figure is the median of @rounds runs,
+ * the mechanisms taken in turns within a round, so that a burst of load
+ * on the host falls on all of them alike.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include "bench.h"
+
+const unsigned int bench_sizes[BENCH_SIZES] = { 16, 64, 256 };
+
+struct bench_case {
+	enum bench_mech mech;
+	unsigned int size;	/* index into bench_sizes */
+};
+
+/* Throughput: everything at 16 bytes, what a payload costs at 64 and 256. */
+static const struct bench_case tput_cases[] = {
+	{ MECH_KTH, 0 }, { MECH_KWORKER, 0 }, { MECH_KWORKER_KMALLOC, 0 },
+	{ MECH_KFIFO, 0 }, { MECH_WQ_KMALLOC, 0 },
+	{ MECH_KTH, 1 }, { MECH_KWORKER, 1 }, { MECH_KWORKER_KMALLOC, 1 },
+	{ MECH_KTH, 2 }, { MECH_KWORKER, 2 }, { MECH_KWORKER_KMALLOC, 2 },
+};
+
+/* The post side alone: the consumer held off (percpu-ring has none). */
+static const struct bench_case post_cases[] = {
+	{ MECH_KTH, 0 }, { MECH_KWORKER, 0 }, { MECH_PERCPU, 0 },
+};
+
+/* Hard-IRQ producers. */
+static const struct bench_case irq_cases[] = {
+	{ MECH_KTH, 0 }, { MECH_KWORKER, 0 },
+};
+
+/* Results reported by this file: one per case and producer count. */
+unsigned int bench_scale_results(void)
+{
+	return ARRAY_SIZE(tput_cases) * BENCH_CPUS +
+	       (ARRAY_SIZE(post_cases) - 1) * BENCH_CPUS +
+	       ARRAY_SIZE(irq_cases) * BENCH_CPUS;
+}
+
+/* The samples of one case: [producers - 1][round]. */
+struct bench_samples {
+	u64 v[BENCH_CPUS][BENCH_ROUNDS_MAX];
+	u64 drain[BENCH_ROUNDS_MAX];
+	bool ok[BENCH_CPUS];
+	bool set_up;
+};
+
+static void bench_case_name(char *buf, size_t size, const char *what,
+			    const struct bench_case *c, unsigned int cpus)
+{
+	snprintf(buf, size, "%s_%s_%uB_%ucpu_all_events_in_order", what,
+		 bench_mech_names[c->mech], bench_sizes[c->size], cpus);
+}
+
+/*
+ * Set up every case, run them @rounds times in turns, tear them down; keep
+ * the time @which of each run.  False if out of memory.
+ */
+static bool bench_cases(const struct bench_case *cases, unsigned int n,
+			struct bench_samples *s, unsigned int max_events,
+			bool held, bool irq, enum bench_ns which)
+{
+	struct bench_result res;
+	struct bench_run *runs;
+	unsigned int c, r, cpus;
+
+	runs = kvcalloc(n, sizeof(*runs), GFP_KERNEL);
+	if (!runs)
+		return false;
+	for (c = 0; c < n; c++) {
+		s[c].set_up = !bench_setup(&runs[c], cases[c].mech,
+					   bench_sizes[cases[c].size],
+					   max_events);
+		for (cpus = 1; cpus <= BENCH_CPUS; cpus++)
+			s[c].ok[cpus - 1] = s[c].set_up;
+	}
+	for (r = 0; r < rounds; r++) {
+		for (c = 0; c < n; c++) {
+			for (cpus = 1; cpus <= BENCH_CPUS; cpus++) {
+				if (!s[c].ok[cpus - 1])
+					continue;
+				s[c].ok[cpus - 1] =
+					bench_run_once(&runs[c], cpus, held,
+						       irq, &res);
+				s[c].v[cpus - 1][r] = res.ns[which];
+				if (cpus == 1)
+					s[c].drain[r] = res.ns[BENCH_NS_DRAIN];
+			}
+		}
+	}
+	for (c = 0; c < n; c++)
+		if (s[c].set_up)
+			bench_teardown(&runs[c]);
+	kvfree(runs);
+	return true;
+}
+
+/* The median of a case's rounds, 0 if a run failed. */
+static u64 bench_case_median(struct bench_samples *s, unsigned int cpus)
+{
+	return s->ok[cpus - 1] ? bench_median(s->v[cpus - 1], rounds) : 0;
+}
+
+static int bench_case_find(const struct bench_case *cases, unsigned int n,
+			   enum bench_mech mech, unsigned int size)
+{
+	unsigned int c;
+
+	for (c = 0; c < n; c++)
+		if (cases[c].mech == mech && cases[c].size == size)
+			return c;
+	return -1;
+}
+
+/**
+ * bench_throughput() - events per second from first post to last handled,
+ *	one producer and one on each of two CPUs, for every case
+ */
+void bench_throughput(void)
+{
+	static struct bench_samples s[ARRAY_SIZE(tput_cases)];
+	char name[96], r1[BENCH_RATIO_LEN], r2[BENCH_RATIO_LEN];
+	unsigned int c, cpus, size;
+	u64 one, two;
+	int k;
+
+	memset(s, 0, sizeof(s));
+	if (!bench_cases(tput_cases, ARRAY_SIZE(tput_cases), s, n_events,
+			 false, false, BENCH_NS_EVENT))
+		pr_err("no memory for the throughput runs\n");
+	pr_info("# throughput, first post to last handled (median of %u runs of %u events; 2 CPUs: a producer bound to each, %u events each):\n",
+		rounds, n_events, n_events / BENCH_CPUS);
+	for (c = 0; c < ARRAY_SIZE(tput_cases); c++) {
+		one = bench_case_median(&s[c], 1);
+		two = bench_case_median(&s[c], 2);
+		bench_fig.tput[tput_cases[c].size][tput_cases[c].mech][0] = one;
+		bench_fig.tput[tput_cases[c].size][tput_cases[c].mech][1] = two;
+		pr_info("# throughput %3u B %-22s 1 CPU %6llu ns/event  2 CPUs %6llu ns/event  2 CPUs/1: %s\n",
+			bench_sizes[tput_cases[c].size],
+			bench_mech_names[tput_cases[c].mech], one, two,
+			bench_ratio(r1, sizeof(r1), one, two));
+		for (cpus = 1; cpus <= BENCH_CPUS; cpus++) {
+			bench_case_name(name, sizeof(name), "throughput",
+					&tput_cases[c], cpus);
+			bench_result(s[c].ok[cpus - 1], name);
+		}
+	}
+	/* kthelper against each other mechanism, same size, same CPUs */
+	for (size = 0; size < BENCH_SIZES; size++) {
+		k = bench_case_find(tput_cases, ARRAY_SIZE(tput_cases),
+				    MECH_KTH, size);
+		for (c = 0; c < ARRAY_SIZE(tput_cases) && k >= 0; c++) {
+			if (tput_cases[c].size != size || c == k)
+				continue;
+			pr_info("# kthelper vs %-22s %3u B: 1 CPU %s, 2 CPUs %s (its ns/event / kthelper's: above 1 is kthelper faster)\n",
+				bench_mech_names[tput_cases[c].mech],
+				bench_sizes[size],
+				bench_ratio(r1, sizeof(r1),
+					    bench_case_median(&s[c], 1),
+					    bench_case_median(&s[k], 1)),
+				bench_ratio(r2, sizeof(r2),
+					    bench_case_median(&s[c], 2),
+					    bench_case_median(&s[k], 2)));
+		}
+	}
+}
+
+/**
+ * bench_post_side() - the producers' cost alone, the consumer held off:
+ *	kth_post() into a paused thread, kthread_queue_work() to a worker
+ *	blocked in its first item, and a copy into a ring of the CPU's own
+ *	(no shared line: how far this machine lets two CPUs scale at all)
+ */
+void bench_post_side(void)
+{
+	static struct bench_samples s[ARRAY_SIZE(post_cases)];
+	unsigned int c, cpus, max = min_t(unsigned int, n_events,
+					  KTH_QUEUE_LEN_MAX);
+	char name[96], r[BENCH_RATIO_LEN];
+	u64 one, two;
+
+	memset(s, 0, sizeof(s));
+	if (!bench_cases(post_cases, ARRAY_SIZE(post_cases), s, max, true,
+			 false, BENCH_NS_POST))
+		pr_err("no memory for the post-side runs\n");
+	pr_info("# post side alone, consumer held off, %u B (median of %u runs of %u posts; 2 CPUs: ns per post of both together):\n",
+		bench_sizes[0], rounds, max);
+	for (c = 0; c < ARRAY_SIZE(post_cases); c++) {
+		one = bench_case_median(&s[c], 1);
+		two = bench_case_median(&s[c], 2);
+		bench_fig.post[post_cases[c].mech][0] = one;
+		bench_fig.post[post_cases[c].mech][1] = two;
+		pr_info("# post side %-22s 1 CPU %6llu ns/post  2 CPUs %6llu ns/post  posts/s 2 CPUs/1: %s\n",
+			bench_mech_names[post_cases[c].mech], one, two,
+			bench_ratio(r, sizeof(r), one, two));
+		if (post_cases[c].mech == MECH_PERCPU)
+			continue;	/* no consumer: nothing arrives */
+		for (cpus = 1; cpus <= BENCH_CPUS; cpus++) {
+			bench_case_name(name, sizeof(name), "post_side",
+					&post_cases[c], cpus);
+			bench_result(s[c].ok[cpus - 1], name);
+		}
+		if (s[c].ok[0])
+			pr_info("# drain after release %-22s %6llu ns/event (1 CPU runs, median)\n",
+				bench_mech_names[post_cases[c].mech],
+				bench_median(s[c].drain, rounds));
+	}
+}
+
+/**
+ * bench_hardirq() - producers in hard IRQ: a pinned hrtimer on one CPU,
+ *	then on each of two, posting bursts of BENCH_IRQ_BURST; the time
+ *	each post takes
+ */
+void bench_hardirq(void)
+{
+	static struct bench_samples s[ARRAY_SIZE(irq_cases)];
+	unsigned int c, cpus, max = min_t(unsigned int, n_events,
+					  KTH_QUEUE_LEN_MAX);
+	char name[96];
+	u64 one, two;
+
+	memset(s, 0, sizeof(s));
+	if (!bench_cases(irq_cases, ARRAY_SIZE(irq_cases), s, max, false,
+			 true, BENCH_NS_IRQ_POST))
+		pr_err("no memory for the hard-IRQ runs\n");
+	pr_info("# hard-IRQ producers, a pinned hrtimer posting bursts of %u every %u us, %u B (median of %u runs of %u events; 2 CPUs: a timer on each, both posting at once):\n",
+		BENCH_IRQ_BURST, BENCH_IRQ_PERIOD_US, bench_sizes[0],
+		rounds, max);
+	for (c = 0; c < ARRAY_SIZE(irq_cases); c++) {
+		one = bench_case_median(&s[c], 1);
+		two = bench_case_median(&s[c], 2);
+		bench_fig.irq_post[irq_cases[c].mech][0] = one;
+		bench_fig.irq_post[irq_cases[c].mech][1] = two;
+		pr_info("# hard-IRQ post %-22s 1 CPU %6llu ns/post  2 CPUs %6llu ns/post\n",
+			bench_mech_names[irq_cases[c].mech], one, two);
+		for (cpus = 1; cpus <= BENCH_CPUS; cpus++) {
+			bench_case_name(name, sizeof(name), "hardirq",
+					&irq_cases[c], cpus);
+			bench_result(s[c].ok[cpus - 1], name);
+		}
+	}
+}
+
+/**
+ * bench_post_cost() - kth_post()'s cost alone: @runs runs of one producer
+ *	posting into a paused thread (post_only=1)
+ * @runs: 1..BENCH_POST_RUNS_MAX
+ * @ns: [0] the median, [1] the lowest, [2] the highest, in ns per post
+ * @n: set to the posts of a run
+ *
+ * Return: true if every event of every run arrived, in order.
+ */
+bool bench_post_cost(unsigned int runs, u64 *ns, unsigned int *n)
+{
+	static u64 post[BENCH_POST_RUNS_MAX];
+	struct bench_result res;
+	struct bench_run *run;
+	unsigned int r;
+	bool ok = false;
+
+	*n = min_t(unsigned int, n_events, KTH_QUEUE_LEN_MAX);
+	if (!runs || runs > ARRAY_SIZE(post))
+		return false;
+	run = kzalloc(sizeof(*run), GFP_KERNEL);
+	if (!run)
+		return false;
+	if (bench_setup(run, MECH_KTH, bench_sizes[0], *n))
+		goto out_free;
+	ok = true;
+	for (r = 0; r < runs && ok; r++) {
+		ok = bench_run_once(run, 1, true, false, &res);
+		post[r] = res.ns[BENCH_NS_POST];
+	}
+	bench_teardown(run);
+	if (ok) {
+		ns[0] = bench_median(post, runs);	/* sorts */
+		ns[1] = post[0];
+		ns[2] = post[runs - 1];
+	}
+out_free:
+	kfree(run);
+	return ok;
+}
