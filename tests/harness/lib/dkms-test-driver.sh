@@ -147,12 +147,14 @@ driver_in_root() {
 	else
 		not_ok kthelper-install-a "kthelper for $kver: make dkms-install failed, see $logs/kthelper-install-a.log"
 	fi
+	log "dkms-driver: kthelper for $kver took $(since "$t") s"
+	t=$EPOCHREALTIME
 	if run_logged driver-install-a in_root make -C "$drv" dkms-install KVER="$kver"; then
 		ok driver-install-a
 	else
 		not_ok driver-install-a "$drv_name for $kver: make dkms-install failed, see $logs/driver-install-a.log"
 	fi
-	log "dkms-driver: kthelper and $drv_name for $kver took $(since "$t") s"
+	log "dkms-driver: $drv_name for $kver took $(since "$t") s"
 	out=$(status_of "$drv_name" "$kver")
 	check driver-installed-a "$drv_name for $kver: dkms status says '$out'" equals "$out" installed
 	ko=$(module_file "$root/lib/modules/$kver/updates/dkms" "$drv_name")
