@@ -53,11 +53,13 @@ static void bench_consume(struct bench_run *run, const void *data, u32 len,
 			ok = false;
 		run->last_seq = seq;
 	}
+	/* both read while the run goes on by bench_wait_done() */
 	if (ok)
 		run->next[pl->producer]++;
 	else
-		run->errors++;
-	if (++run->seen == run->total) {
+		WRITE_ONCE(run->errors, run->errors + 1);
+	WRITE_ONCE(run->seen, run->seen + 1);
+	if (run->seen == run->total) {
 		run->t_end = ktime_get_ns();
 		complete(&run->done);
 	}

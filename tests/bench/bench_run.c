@@ -168,6 +168,28 @@ static void bench_measure(struct bench_run *run, struct bench_result *res)
 						    run->total);
 }
 
+/*
+ * Wait until the consumer has seen every event.  Give up as soon as one
+ * came out of order (a lost event shows so, unless it was the last), or
+ * once none arrived for 5 s, however slow the machine.
+ */
+static bool bench_wait_done(struct bench_run *run)
+{
+	unsigned int still = 0;
+	u64 seen, last = 0;
+
+	while (!wait_for_completion_timeout(&run->done, HZ)) {
+		seen = READ_ONCE(run->seen);
+		if (READ_ONCE(run->errors))
+			return false;
+		still = seen == last ? still + 1 : 0;
+		if (still == 5)
+			return false;
+		last = seen;
+	}
+	return true;
+}
+
 /**
  * bench_run_once() - one run: producers on @nr_producers CPUs post
  *	run->max_events events between them, the consumer checks each
@@ -210,19 +232,24 @@ bool bench_run_once(struct bench_run *run, unsigned int nr_producers,
 	run->t_go = ktime_get_ns();
 	complete_all(&run->go);
 	wait_for_completion(&run->posted);
-	ok = true;
 	for (i = 0; i < nr_producers; i++)
 		if (run->prod[i].error)
-			ok = false;
+			break;
+	ok = i == nr_producers;
 	run->t_release = ktime_get_ns();
 	if (held)
 		bench_release(run);
 	if (ok && run->mech != MECH_PERCPU)
-		ok = wait_for_completion_timeout(&run->done, 30 * HZ) &&
-		     run->seen == run->total && !run->errors;
+		ok = bench_wait_done(run) && !run->errors;
 	bench_producers_stop(run, nr_producers);
 	if (ok)
 		bench_measure(run, res);
+	else
+		pr_info("# %s, %u B, %u CPU%s: %llu of %llu events arrived, %llu not next in order or not as posted, %s\n",
+			bench_mech_names[run->mech], run->size, nr_producers,
+			nr_producers == 1 ? "" : "s",
+			READ_ONCE(run->seen), run->total, READ_ONCE(run->errors),
+			i < nr_producers ? "a post failed" : "no post failed");
 	return ok;
 
 out_release:
