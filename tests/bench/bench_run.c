@@ -69,7 +69,9 @@ static int bench_producer_fn(void *data)
 	struct bench_run *run = p->run;
 	u64 i;
 
-	wait_for_completion(&run->go);
+	while (!wait_for_completion_timeout(&run->go, HZ))
+		if (kthread_should_stop())
+			return 0;
 	if (run->irq) {
 		/* pinned: the timer fires on this thread's CPU */
 		hrtimer_start(&p->timer, ns_to_ktime(BENCH_IRQ_PERIOD_NS),
