@@ -121,7 +121,7 @@ crc_check() {
 
 # The inner part, in its own mount namespace.
 driver_in_root() {
-	local t root k drv out rc ko ko_b sv_b initrd vmlog scen f death end bad m debfiles
+	local t root k drv out rc ko ko_b sv_b initrd vmlog scen f death end bad m debfiles gen
 	work=$builddir/dkms-driver/$kver
 	logs=$work/logs
 	kver_b=$KTH_DRIVER_KVER_B
@@ -131,10 +131,16 @@ driver_in_root() {
 	t=$EPOCHREALTIME
 
 	# --- 1. kthelper, then the driver, for A ---
-	if run_logged driver-generate "$topdir/scripts/kth-new-driver" "$drv_name" "$root$drv"; then
+	# generated outside the tree (its build/ holds the root), then copied
+	# into the root: a driver generated inside the tree joins its Kbuild
+	gen=$(mktemp -d "${TMPDIR:-/tmp}/kth-drv-e2e.XXXXXX")
+	if run_logged driver-generate "$topdir/scripts/kth-new-driver" "$drv_name" "$gen/$drv_name" &&
+		cp -a "$gen/$drv_name" "$root$drv"; then
+		rm -rf "$gen"
 		ok generate
 	else
 		not_ok generate "kth-new-driver $drv_name failed, see $logs/driver-generate.log"
+		rm -rf "$gen"
 		return
 	fi
 	check generate-dkms-conf "$drv_name's dkms.conf lacks BUILD_DEPENDS=\"kthelper\"" \
