@@ -23,7 +23,7 @@ for ko in "$KTH_MODDIR"/*.ko; do
 	case $m in
 	kthelper) continue ;;
 	kth_selftest) params="run_tests=0" ;;
-	kth_bench) params="n_events=1000 lat_samples=100 lat_period_us=50" ;;
+	kth_bench) params="n_events=1000 rounds=1 lat_samples=100 lat_period_us=50" ;;
 	*) params= ;;
 	esac
 	# shellcheck disable=SC2086

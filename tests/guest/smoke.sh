@@ -36,7 +36,7 @@ for ko in /lib/modules/kth/*.ko; do
 	# their own
 	case $name in
 	kth_selftest) params="run_tests=0" ;;
-	kth_bench) params="n_events=1000 lat_samples=100 lat_period_us=50" ;;
+	kth_bench) params="n_events=1000 rounds=1 lat_samples=100 lat_period_us=50" ;;
 	*) params= ;;
 	esac
 	# shellcheck disable=SC2086
