@@ -31,8 +31,9 @@
 /* Runs of each case at most (module parameter rounds). */
 #define BENCH_ROUNDS_MAX	15
 
-extern unsigned int n_events;
-extern unsigned int rounds;
+/* the module parameters n_events and rounds */
+extern unsigned int bench_n_events;
+extern unsigned int bench_rounds;
 extern const unsigned int bench_sizes[BENCH_SIZES];
 
 /* What carries an event from a producer to a single consumer thread. */

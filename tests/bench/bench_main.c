@@ -40,12 +40,12 @@
 
 MODULE_IMPORT_NS(KTH_NS);
 
-unsigned int n_events = 10000;
-module_param(n_events, uint, 0444);
+unsigned int bench_n_events = 10000;
+module_param_named(n_events, bench_n_events, uint, 0444);
 MODULE_PARM_DESC(n_events, "events per run (1000..1000000); the post-side and hard-IRQ runs take at most 65536");
 
-unsigned int rounds = 9;
-module_param(rounds, uint, 0444);
+unsigned int bench_rounds = 9;
+module_param_named(rounds, bench_rounds, uint, 0444);
 MODULE_PARM_DESC(rounds, "runs of each case (1..15); the best is the figure, the median shows the spread");
 
 static bool post_only;
@@ -275,8 +275,8 @@ static void bench_run_all(void)
 
 static int __init bench_init(void)
 {
-	if (n_events < 1000 || n_events > 1000000 || rounds < 1 ||
-	    rounds > BENCH_ROUNDS_MAX || post_runs < 1 ||
+	if (bench_n_events < 1000 || bench_n_events > 1000000 ||
+	    bench_rounds < 1 || bench_rounds > BENCH_ROUNDS_MAX || post_runs < 1 ||
 	    post_runs > BENCH_POST_RUNS_MAX) {
 		pr_err("n_events 1000..1000000, rounds 1..%u, post_runs 1..%u\n",
 		       BENCH_ROUNDS_MAX, BENCH_POST_RUNS_MAX);

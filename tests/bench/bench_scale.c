@@ -4,12 +4,12 @@
  * CPUs, for every payload size; the post side alone with the consumer held
  * off; hard-IRQ producers.
  *
- * Each case runs @rounds times, the cases taken in turns within a round,
- * so that a burst of load on the host falls on all of them alike.  The
- * figure is the best run (the lowest time): under QEMU the host only ever
- * adds time, by running something else on the vCPU's core, so the best
- * run is the least disturbed one.  The median is printed beside it, as
- * the spread.
+ * Each case runs bench_rounds times (the module parameter rounds), the
+ * cases taken in turns within a round, so that a burst of load on the
+ * host falls on all of them alike.  The figure is the best run (the
+ * lowest time): under QEMU the host only ever adds time, by running
+ * something else on the vCPU's core, so the best run is the least
+ * disturbed one.  The median is printed beside it, as the spread.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -78,19 +78,19 @@ static void bench_summarize(struct bench_samples *s, unsigned int n)
 		for (i = 0; i < BENCH_CPUS; i++) {
 			if (!s[c].ok[i])
 				continue;
-			s[c].median[i] = bench_median(s[c].v[i], rounds);
+			s[c].median[i] = bench_median(s[c].v[i], bench_rounds);
 			s[c].best[i] = s[c].v[i][0];	/* sorted */
 		}
 		if (s[c].ok[0]) {
-			bench_median(s[c].drain, rounds);
+			bench_median(s[c].drain, bench_rounds);
 			s[c].drain_best = s[c].drain[0];
 		}
 	}
 }
 
 /*
- * Set up every case, run them @rounds times in turns, tear them down; keep
- * the time @which of each run.  False if out of memory.
+ * Set up every case, run them bench_rounds times in turns, tear them
+ * down; keep the time @which of each run.  False if out of memory.
  */
 static bool bench_cases(const struct bench_case *cases, unsigned int n,
 			struct bench_samples *s, unsigned int max_events,
@@ -111,7 +111,7 @@ static bool bench_cases(const struct bench_case *cases, unsigned int n,
 		for (cpus = 1; cpus <= BENCH_CPUS; cpus++)
 			s[c].ok[cpus - 1] = s[c].set_up;
 	}
-	for (r = 0; r < rounds; r++) {
+	for (r = 0; r < bench_rounds; r++) {
 		for (c = 0; c < n; c++) {
 			for (cpus = 1; cpus <= BENCH_CPUS; cpus++) {
 				if (!s[c].ok[cpus - 1])
@@ -197,11 +197,11 @@ void bench_throughput(void)
 	char r[BENCH_RATIO_LEN];
 	unsigned int c;
 
-	if (!bench_cases(tput_cases, ARRAY_SIZE(tput_cases), s, n_events,
-			 false, false, BENCH_NS_EVENT))
+	if (!bench_cases(tput_cases, ARRAY_SIZE(tput_cases), s,
+			 bench_n_events, false, false, BENCH_NS_EVENT))
 		pr_err("no memory for the throughput runs\n");
 	pr_info("# throughput, first post to last handled, ns/event: the best of %u runs of %u events (the median in brackets); 2 CPUs: a producer bound to each, %u events each:\n",
-		rounds, n_events, n_events / BENCH_CPUS);
+		bench_rounds, bench_n_events, bench_n_events / BENCH_CPUS);
 	for (c = 0; c < ARRAY_SIZE(tput_cases); c++) {
 		tc = &tput_cases[c];
 		bench_fig.tput[tc->size][tc->mech][0] = s[c].best[0];
@@ -226,7 +226,8 @@ void bench_throughput(void)
 void bench_post_side(void)
 {
 	static struct bench_samples s[ARRAY_SIZE(post_cases)];
-	unsigned int c, max = min_t(unsigned int, n_events, KTH_QUEUE_LEN_MAX);
+	unsigned int c, max = min_t(unsigned int, bench_n_events,
+					  KTH_QUEUE_LEN_MAX);
 	const struct bench_case *pc;
 	char r[BENCH_RATIO_LEN];
 
@@ -234,7 +235,7 @@ void bench_post_side(void)
 			 false, BENCH_NS_POST))
 		pr_err("no memory for the post-side runs\n");
 	pr_info("# post side alone, consumer held off, %u B, ns/post: the best of %u runs of %u posts (the median in brackets); 2 CPUs: a producer bound to each, ns per post of both together:\n",
-		bench_sizes[0], rounds, max);
+		bench_sizes[0], bench_rounds, max);
 	for (c = 0; c < ARRAY_SIZE(post_cases); c++) {
 		pc = &post_cases[c];
 		bench_fig.post[pc->mech][0] = s[c].best[0];
@@ -261,14 +262,15 @@ void bench_post_side(void)
 void bench_hardirq(void)
 {
 	static struct bench_samples s[ARRAY_SIZE(irq_cases)];
-	unsigned int c, max = min_t(unsigned int, n_events, KTH_QUEUE_LEN_MAX);
+	unsigned int c, max = min_t(unsigned int, bench_n_events,
+					  KTH_QUEUE_LEN_MAX);
 	const struct bench_case *ic;
 
 	if (!bench_cases(irq_cases, ARRAY_SIZE(irq_cases), s, max, false,
 			 true, BENCH_NS_IRQ_POST))
 		pr_err("no memory for the hard-IRQ runs\n");
 	pr_info("# hard-IRQ producers, a pinned hrtimer posting bursts of %u every %u us, %u B, ns/post: the best of %u runs of %u events (the median in brackets); 2 CPUs: a timer on each, both posting at once:\n",
-		BENCH_IRQ_BURST, BENCH_IRQ_PERIOD_US, bench_sizes[0], rounds,
+		BENCH_IRQ_BURST, BENCH_IRQ_PERIOD_US, bench_sizes[0], bench_rounds,
 		max);
 	for (c = 0; c < ARRAY_SIZE(irq_cases); c++) {
 		ic = &irq_cases[c];
@@ -298,7 +300,7 @@ bool bench_post_cost(unsigned int runs, u64 *ns, unsigned int *n)
 	unsigned int r;
 	bool ok = false;
 
-	*n = min_t(unsigned int, n_events, KTH_QUEUE_LEN_MAX);
+	*n = min_t(unsigned int, bench_n_events, KTH_QUEUE_LEN_MAX);
 	if (!runs || runs > ARRAY_SIZE(post))
 		return false;
 	run = kzalloc(sizeof(*run), GFP_KERNEL);
