@@ -196,3 +196,16 @@ uptime_s() {
 kmemleak_scan() {
 	[ ! -w /sys/kernel/debug/kmemleak ] || echo scan >/sys/kernel/debug/kmemleak
 }
+
+# USB devices in sysfs, for the hotplug scenarios (usbwatch, udev, tracecmd).
+KTH_USB_DEVICES=/sys/bus/usb/devices
+# dev_with FILE VALUE: the sysfs name of the USB device whose FILE reads
+# VALUE; false if none.  has_dev and no_dev: whether there is one.
+dev_with() {
+	for _kth_d in "$KTH_USB_DEVICES"/*; do
+		[ "$(cat "$_kth_d/$1" 2>/dev/null)" = "$2" ] && basename "$_kth_d" && return 0
+	done
+	return 1
+}
+has_dev() { dev_with "$1" "$2" >/dev/null; }
+no_dev() { ! has_dev "$1" "$2"; }

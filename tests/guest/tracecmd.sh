@@ -52,14 +52,6 @@ fi
 ok trace-cmd-record-starts
 check_eq kth_post-enabled-by-record 1 "$(cat $TR/events/kthelper/kth_post/enable)"
 
-dev_with() { # FILE VALUE: the device whose FILE reads VALUE
-	for d in $U/*; do
-		[ "$(cat "$d/$1" 2>/dev/null)" = "$2" ] && basename "$d" && return 0
-	done
-	return 1
-}
-has_dev() { dev_with "$1" "$2" >/dev/null; }
-no_dev() { ! has_dev "$1" "$2"; }
 handled_is_posted() {
 	[ "$(sysfs_get $T handled)" = "$(sysfs_get $T posted)" ]
 }

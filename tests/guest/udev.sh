@@ -68,14 +68,6 @@ runs_are() { # RULE THREAD N
 }
 # A variable as the run recorded in FILE had it (all its lines for KEY).
 var() { sed -n "s/^$2=//p" "$1"; }
-dev_with() { # FILE VALUE: the USB device whose FILE reads VALUE
-	for d in $U/*; do
-		[ "$(cat "$d/$1" 2>/dev/null)" = "$2" ] && basename "$d" && return 0
-	done
-	return 1
-}
-has_dev() { dev_with "$1" "$2" >/dev/null; }
-no_dev() { ! has_dev "$1" "$2"; }
 hex() { printf '%x' "0x$(cat "$1")"; }
 # What a run must say about the thread, the event and the uevent itself.
 check_run() { # NAME FILE THREAD EVENT

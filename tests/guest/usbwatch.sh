@@ -11,14 +11,6 @@ qmp() { echo "KTH-QMP $*"; }
 
 make_recorder /tmp/kth-record /tmp/rec
 
-# The sysfs name of the device whose FILE reads VALUE (empty if none).
-dev_with() { # FILE VALUE
-	for d in $U/*; do
-		[ "$(cat "$d/$1" 2>/dev/null)" = "$2" ] && basename "$d" && return 0
-	done
-	return 1
-}
-has_dev() { dev_with "$1" "$2" >/dev/null; }
 # The recorded event (file) with ACTION and USB_DEVICE, if any.
 event_file() { # ACTION DEVICE
 	for f in /tmp/rec/*.env; do
