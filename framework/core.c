@@ -20,7 +20,6 @@ static void kth_release(struct kobject *kobj)
 {
 	struct kth_thread *t = container_of(kobj, struct kth_thread, kobj);
 
-	kvfree(t->batch);
 	kth_queue_free(&t->queue);
 	kfree(t);
 }
@@ -179,13 +178,6 @@ struct kth_thread *__kth_create(const struct kth_config *cfg,
 			     cfg->overflow);
 	if (ret)
 		goto out_put;
-	t->batch_len = clamp_t(unsigned int, KTH_BATCH_BYTES / t->queue.slot_size,
-			       1, KTH_BATCH);
-	t->batch = kvcalloc(t->batch_len, t->queue.slot_size, GFP_KERNEL);
-	if (!t->batch) {
-		ret = -ENOMEM;
-		goto out_put;
-	}
 	ret = kth_add_unique(t);
 	if (ret)
 		goto out_put;
@@ -218,24 +210,17 @@ void kth_destroy(struct kth_thread *t)
 EXPORT_SYMBOL_NS_GPL(kth_destroy, KTH_NS);
 
 /**
- * kth_get_stats() - read the thread's counters at one instant
+ * kth_get_stats() - read the thread's counters
  * @t: the thread
- * @stats: filled in; posted, handled, dropped and depth are consistent
- *	with one another
+ * @stats: filled in; posted == handled + dropped + depth exactly whenever
+ *	no post and no handling is under way (each CPU's part is read under
+ *	its lock, not all at one instant)
  *
  * Context: Any context; never sleeps.
  */
 void kth_get_stats(struct kth_thread *t, struct kth_stats *stats)
 {
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&t->queue.lock, flags);
-	stats->posted = atomic64_read(&t->queue.posted);
-	stats->handled = t->queue.handled;
-	stats->dropped = t->queue.dropped + atomic64_read(&t->queue.rejected);
-	stats->depth = t->queue.depth + t->queue.in_hand;
-	stats->wakeups = t->queue.wakeups;
-	raw_spin_unlock_irqrestore(&t->queue.lock, flags);
+	kth_queue_stats(&t->queue, stats);
 	stats->helper_runs = READ_ONCE(t->helper_runs);
 	stats->helper_failures = READ_ONCE(t->helper_failures);
 	stats->helper_suppressed = READ_ONCE(t->helper_suppressed);

@@ -19,8 +19,9 @@
 #define KTH_SAMPLE_AGAIN	1	/* run it (once more) */
 
 /*
- * The thread takes events off the queue in batches: at most KTH_BATCH, and
- * at most KTH_BATCH_BYTES of them, copied with interrupts off.
+ * The thread takes events out of each CPU's ring in batches: at most
+ * KTH_BATCH, and at most KTH_BATCH_BYTES of them, copied with interrupts
+ * off.
  */
 #define KTH_BATCH		64
 #define KTH_BATCH_BYTES		4096
@@ -80,31 +81,81 @@ struct kth_hist {
 };
 
 /*
- * struct kth_queue - bounded multi-producer, single-consumer event ring
- * @lock: raw, so posting is safe from hard IRQ and on PREEMPT_RT.
- * @slots: @len slots of @slot_size bytes, each a &struct kth_event.
+ * struct kth_ring - one CPU's part of the queue (queue.c)
+ * @lock: raw, taken with interrupts off by kth_post() on this CPU only and
+ *	by the thread when it takes events out: never by two producers.
  * @head: index of the next slot to fill; the oldest is @head - @depth.
- * @waiting: the consumer is going to sleep and needs a wakeup.
- * @posted: every kth_post() call; also the source of sequence numbers.
- * @rejected: posts refused without the lock (counted as dropped too).
- * @in_hand: events the thread has taken but not handled yet (they count
- *	in the depth).
+ * @depth: events in @slots, in sequence order.
+ * @dropped: posts on this CPU refused, and events evicted or discarded
+ *	from this ring.
+ * @wakeups: posts on this CPU that woke the sleeping thread.
+ * @slots: the queue's @len slots of its @slot_size bytes.
  */
-struct kth_queue {
+struct kth_ring {
 	raw_spinlock_t lock;
-	void *slots;
-	size_t slot_size;
-	u32 len;
 	u32 head;
 	u32 depth;
-	bool waiting;
-	enum kth_overflow overflow;
-	atomic64_t posted;
-	atomic64_t rejected;
-	u32 in_hand;
-	u64 handled;
 	u64 dropped;
 	u64 wakeups;
+	void *slots;
+};
+
+/*
+ * struct kth_stash - events the thread took from one CPU's ring
+ * @events: room for &kth_queue.stash_len events, in sequence order.
+ * @pos: the next one to handle.
+ * @n: events held; @pos..@n-1 wait.
+ */
+struct kth_stash {
+	void *events;
+	unsigned int pos;
+	unsigned int n;
+};
+
+/*
+ * struct kth_queue - bounded multi-producer, single-consumer event queue
+ *
+ * Each CPU posts into a ring of its own (@rings); the one thing every post
+ * writes that other CPUs write too is @posted, the source of sequence
+ * numbers.  The thread takes events from every ring into a stash per CPU
+ * and hands them to the handler merged in sequence order.
+ *
+ * @posted: every kth_post() call; the last sequence number given.
+ * @taken_seq: every event numbered up to it is out of the rings (taken by
+ *	the thread, or dropped).  A post numbered more than @len beyond it
+ *	finds the queue full.  Written by the thread once per batch.
+ * @waiting: the thread is going to sleep and needs a wakeup (0 or 1).
+ * @lock: the control lock: the thread's phase, task and freezer state.
+ * @seen: @posted when the thread last took events (the thread's own).
+ * @limit: stashed events numbered up to it may be handled: no event with
+ *	a smaller number can still be in a ring (the thread's own).
+ * @active: the CPUs whose stashes hold events, @n_active of them, and
+ *	@cur the index in it of the stash whose event is handled next.
+ * @taken, @handled, @lost: events the thread took out of the rings, whose
+ *	handler returned, and that it dropped when it stopped.  Written by the
+ *	thread only; @taken - @handled - @lost are in its hands.
+ */
+struct kth_queue {
+	atomic64_t posted ____cacheline_aligned_in_smp;
+
+	u64 taken_seq ____cacheline_aligned_in_smp;
+	int waiting;
+	u32 len;
+	size_t slot_size;
+	enum kth_overflow overflow;
+	struct kth_ring __percpu *rings;
+	raw_spinlock_t lock;
+
+	struct kth_stash *stash ____cacheline_aligned_in_smp;
+	unsigned int stash_len;
+	unsigned int *active;
+	unsigned int n_active;
+	unsigned int cur;
+	u64 seen;
+	u64 limit;
+	u64 taken;
+	u64 handled;
+	u64 lost;
 };
 
 /*
@@ -157,18 +208,12 @@ struct kth_thread {
 	int setup_result;
 
 	/*
-	 * Three cache lines apart: what kth_post() writes on every post
-	 * (@queue), what the thread writes on every event it handles (the
-	 * batch), and the read-mostly fields above that both read on every
-	 * event (@phase, @ops), so that posting and handling at once on two
-	 * CPUs do not steal each other's lines.
+	 * Apart from the read-mostly fields above that posts and the thread
+	 * both read on every event (@phase, @ops): @queue keeps what every
+	 * post writes, what posts read and the thread's own fields on cache
+	 * lines of their own.
 	 */
 	struct kth_queue queue ____cacheline_aligned_in_smp;
-	void *batch ____cacheline_aligned_in_smp;	/* the thread's own */
-	unsigned int batch_len;	/* room in @batch */
-	unsigned int batch_n;	/* events in @batch */
-	unsigned int batch_pos;	/* the next one to handle */
-	unsigned int batch_accounted;	/* handled ones already counted */
 	u64 cur_seq;	/* the event being handled, 0 outside the handler */
 
 	/*
@@ -219,8 +264,14 @@ extern struct kset *kth_kset;
 int kth_queue_init(struct kth_queue *q, unsigned int len, size_t event_size,
 		   enum kth_overflow overflow);
 void kth_queue_free(struct kth_queue *q);
-void kth_queue_discard(struct kth_queue *q);
+void kth_queue_open(struct kth_queue *q);
+u64 kth_queue_discard(struct kth_queue *q);
+u64 kth_queue_in_hand(const struct kth_queue *q);
+u64 kth_queue_depth(struct kth_queue *q);
+void kth_queue_stats(struct kth_queue *q, struct kth_stats *stats);
 int kth_queue_next(struct kth_thread *t);
+const struct kth_event *kth_queue_peek(struct kth_queue *q);
+void kth_queue_pop(struct kth_queue *q);
 void kth_queue_close(struct kth_thread *t);
 
 /* lifecycle.c */

@@ -105,9 +105,10 @@ static bool kth_must_pause_batch(struct kth_thread *t)
 }
 
 /*
- * Handle the batch in order.  Stop early, between two events, for a stop
- * request, a signal, a pause or the freezer: kth_run() deals with it and
- * comes back to the rest of the batch (kth_queue_next()).
+ * Handle events in sequence order while kth_queue_peek() has one.  Stop
+ * early, between two events, for a stop request, a signal, a pause or the
+ * freezer: kth_run() deals with it and comes back to the rest
+ * (kth_queue_next()).
  *
  * One clock read per event: the end of a handler is the start of the
  * next.  The queue wait is measured against the post's local_clock() on
@@ -116,18 +117,13 @@ static bool kth_must_pause_batch(struct kth_thread *t)
 static void kth_handle_batch(struct kth_thread *t)
 {
 	void (*handle)(struct kth_thread *t, const struct kth_event *ev);
-	size_t slot_size = t->queue.slot_size;
-	unsigned int pos = t->batch_pos;
-	const void *ev = t->batch + (size_t)pos * slot_size;
+	struct kth_queue *q = &t->queue;
 	const struct kth_event *e;
 	u64 start, end, wait;
 
 	handle = t->ops->handle;
 	start = local_clock();
-	for (; pos < t->batch_n; pos++) {
-		if (unlikely(kth_must_pause_batch(t)))
-			break;
-		e = ev;
+	while (!unlikely(kth_must_pause_batch(t)) && (e = kth_queue_peek(q))) {
 		wait = start > e->timestamp_ns ? start - e->timestamp_ns : 0;
 		t->cur_seq = e->seq;
 		trace_kth_handle_start(t, e->seq, wait);
@@ -136,11 +132,10 @@ static void kth_handle_batch(struct kth_thread *t)
 		end = local_clock();
 		kth_hist_record(t, wait, end - start);
 		trace_kth_handle_end(t, e->seq, wait, end - start);
+		kth_queue_pop(q);
 		start = end;
-		ev += slot_size;
 	}
 	t->cur_seq = 0;
-	t->batch_pos = pos;	/* read by this thread only */
 }
 
 /*
@@ -193,6 +188,8 @@ static void kth_run(struct kth_thread *t)
 			continue;
 		}
 		kth_handle_batch(t);
+		/* a flood must not keep the CPU from everything else */
+		cond_resched();
 	}
 	kth_queue_close(t);
 }
@@ -242,9 +239,9 @@ static void kth_reap(struct kth_thread *t, enum kth_cause cause)
 	kthread_stop(task);
 
 	raw_spin_lock_irq(&t->queue.lock);
-	t->task = NULL;
+	WRITE_ONCE(t->task, NULL);	/* kth_post() reads it without a lock */
 	kth_set_phase(t, KTH_PHASE_STOPPED, cause, 0);
-	t->queue.waiting = false;
+	WRITE_ONCE(t->queue.waiting, 0);
 	kth_queue_discard(&t->queue);
 	raw_spin_unlock_irq(&t->queue.lock);
 	/* pairs with rcu_read_lock() around the wakeup in kth_post() */
@@ -264,7 +261,10 @@ static int kth_start_locked(struct kth_thread *t, enum kth_cause cause)
 	}
 
 	reinit_completion(&t->ready);
-	kth_change_phase(t, KTH_PHASE_STOPPED, KTH_PHASE_STARTING, cause, 0);
+	raw_spin_lock_irq(&t->queue.lock);
+	kth_queue_open(&t->queue);
+	kth_set_phase(t, KTH_PHASE_STARTING, cause, 0);
+	raw_spin_unlock_irq(&t->queue.lock);
 	task = kthread_create(kth_thread_fn, t, "%s", t->name);
 	if (IS_ERR(task)) {
 		ret = PTR_ERR(task);
@@ -272,7 +272,7 @@ static int kth_start_locked(struct kth_thread *t, enum kth_cause cause)
 	}
 	get_task_struct(task);
 	raw_spin_lock_irq(&t->queue.lock);
-	t->task = task;
+	WRITE_ONCE(t->task, task);
 	raw_spin_unlock_irq(&t->queue.lock);
 
 	wake_up_process(task);

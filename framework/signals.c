@@ -52,14 +52,14 @@ bool kth_signal_waiting(void)
 
 static void kth_signal_kill(struct kth_thread *t)
 {
-	u32 depth;
+	u64 depth;
 
+	/* what the thread holds is dropped by kth_queue_close() as it exits */
 	raw_spin_lock_irq(&t->queue.lock);
-	depth = t->queue.depth + t->queue.in_hand;
 	kth_set_phase(t, KTH_PHASE_STOPPED, KTH_CAUSE_SIGNAL, SIGKILL);
-	kth_queue_discard(&t->queue);
+	depth = kth_queue_discard(&t->queue) + kth_queue_in_hand(&t->queue);
 	raw_spin_unlock_irq(&t->queue.lock);
-	pr_info("%s: SIGKILL: stopped, %u queued events dropped\n",
+	pr_info("%s: SIGKILL: stopped, %llu queued events dropped\n",
 		t->name, depth);
 }
 
@@ -69,8 +69,8 @@ static void kth_signal_term(struct kth_thread *t)
 			     KTH_CAUSE_SIGNAL, SIGTERM) ||
 	    kth_change_phase(t, KTH_PHASE_PAUSED, KTH_PHASE_DRAINING,
 			     KTH_CAUSE_SIGNAL, SIGTERM))
-		pr_info("%s: SIGTERM: stopping after %u queued events\n",
-			t->name, READ_ONCE(t->queue.depth));
+		pr_info("%s: SIGTERM: stopping after %llu queued events\n",
+			t->name, kth_queue_depth(&t->queue));
 }
 
 /**

@@ -119,7 +119,8 @@ struct kth_ops {
  * @ops: the driver's hooks.
  * @priv: driver data, returned by kth_priv().
  * @event_size: largest payload kth_post() accepts, 1..%KTH_EVENT_SIZE_MAX.
- * @queue_len: number of events the queue holds, 1..%KTH_QUEUE_LEN_MAX.
+ * @queue_len: the queue's bound, all CPUs together, 1..%KTH_QUEUE_LEN_MAX
+ *	(each possible CPU gets a ring of that many slots).
  * @overflow: what to drop when the queue is full.
  * @flags: %KTH_SIGNALS, %KTH_UEVENT.
  * @helper: absolute path of the user-mode helper, or NULL or "" for none.
@@ -155,7 +156,7 @@ struct kth_config {
 };
 
 /**
- * struct kth_stats - a consistent snapshot of a thread's counters
+ * struct kth_stats - a thread's counters, exact at any quiet moment
  * @posted: kth_post() calls, accepted or not.
  * @handled: events whose handler has returned.
  * @dropped: events rejected, evicted or discarded at stop.

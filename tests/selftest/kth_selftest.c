@@ -478,6 +478,88 @@ static bool test_overflow_drop_oldest(void)
 	return st_overflow(KTH_DROP_OLDEST);
 }
 
+/*
+ * The bound is the thread's, not each CPU's: posts from two CPUs in turn
+ * (each from an IPI, hard IRQ), the thread paused, fill queue_len slots in
+ * all, and the handler gets the kept ones in sequence order.
+ */
+struct st_cpu_post {
+	struct st_ctx *c;
+	u32 producer;
+	u32 index;
+	int ret;
+};
+
+static void st_cpu_post_one(void *data)
+{
+	struct st_cpu_post *p = data;
+
+	p->ret = st_post(p->c, p->producer, p->index);
+}
+
+static bool st_bound_both_cpus(enum kth_overflow policy)
+{
+	struct st_ctx *c = st_create("kth_st_bound", 8, policy);
+	const u32 n = 20, keep = 8;
+	struct st_cpu_post p = {};
+	unsigned int cpus[2], ncpus = 0, cpu;
+	struct kth_stats s;
+	bool ok = false;
+	u32 i, first;
+
+	if (!c)
+		return false;
+	for_each_online_cpu(cpu) {
+		if (ncpus == ARRAY_SIZE(cpus))
+			break;
+		cpus[ncpus++] = cpu;
+	}
+	if (kth_start(c->t) || kth_pause(c->t))
+		goto out;
+	p.c = c;
+	for (i = 0; i < n; i++) {
+		p.producer = i % ncpus;
+		p.index = i;
+		smp_call_function_single(cpus[p.producer], st_cpu_post_one, &p,
+					 1);
+		if (p.ret && p.ret != -ENOSPC)
+			goto out;
+	}
+	kth_get_stats(c->t, &s);
+	if (s.posted != n || s.depth != keep || s.dropped != n - keep) {
+		st_diag("%u CPUs: posted=%llu depth=%llu dropped=%llu, want %u %u %u",
+			ncpus, s.posted, s.depth, s.dropped, n, keep, n - keep);
+		goto out;
+	}
+	if (kth_resume(c->t) || !st_wait(st_handled_is, c, keep, 5000))
+		goto out;
+	/* drop-newest keeps posts 0..7, drop-oldest 12..19 */
+	first = policy == KTH_DROP_NEWEST ? 0 : n - keep;
+	for (i = 0; i < keep; i++) {
+		if (c->rec[i].p.index != first + i ||
+		    c->rec[i].seq != (u64)first + i + 1) {
+			st_diag("event %u: index %u seq %llu, want %u %u", i,
+				c->rec[i].p.index, c->rec[i].seq, first + i,
+				first + i + 1);
+			goto out;
+		}
+	}
+	ok = st_quiet_balanced(c->t, &s) && s.handled == keep;
+out:
+	st_destroy(c);
+	return ok;
+}
+
+static bool test_bound_both_cpus_newest(void)
+{
+	return st_bound_both_cpus(KTH_DROP_NEWEST);
+}
+
+static bool test_bound_both_cpus_oldest(void)
+{
+	return st_bound_both_cpus(KTH_DROP_OLDEST);
+}
+
 static bool test_stop_with_queue(void)
 {
 	struct st_ctx *c = st_create("kth_st_stopq", 16, KTH_DROP_NEWEST);
@@ -786,6 +868,8 @@ static const struct {
 	{ "pause_resume", test_pause_resume },
 	{ "sigstop_sigcont", test_sigstop_sigcont },
 	{ "restart", test_restart },
+	{ "bound_both_cpus_newest", test_bound_both_cpus_newest },
+	{ "bound_both_cpus_oldest", test_bound_both_cpus_oldest },
 	{ "burst_one_wakeup", test_burst_one_wakeup },
 	{ "idle_no_wakeups", test_idle_no_wakeups },
 	{ "sanitize", test_sanitize },
