@@ -244,7 +244,7 @@ static void kth_reap(struct kth_thread *t, enum kth_cause cause)
 	WRITE_ONCE(t->queue.waiting, 0);
 	kth_queue_discard(&t->queue);
 	raw_spin_unlock_irq(&t->queue.lock);
-	/* pairs with rcu_read_lock() around the wakeup in kth_post() */
+	/* pairs with the interrupts-off wakeup in kth_post() */
 	synchronize_rcu();
 	put_task_struct(task);
 }

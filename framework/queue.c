@@ -27,7 +27,6 @@
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/percpu.h>
-#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/slab.h>
@@ -277,11 +276,11 @@ int kth_post(struct kth_thread *t, const void *data, size_t len)
 	now = local_clock();	/* not ktime_get_ns(): a VM's HPET costs µs */
 
 	/*
-	 * kth_reap() clears @t->task and waits for an RCU grace period before
-	 * it drops the task, so the task read below may be woken until
-	 * rcu_read_unlock().
+	 * Interrupts stay off until the wakeup is done: that is an RCU
+	 * read-side critical section, and kth_reap() clears @t->task and
+	 * waits for a grace period (synchronize_rcu()) before it drops the
+	 * task, so the task read below may be woken until local_irq_restore().
 	 */
-	rcu_read_lock();
 	local_irq_save(flags);
 	r = this_cpu_ptr(q->rings);
 	raw_spin_lock(&r->lock);
@@ -347,15 +346,14 @@ int kth_post(struct kth_thread *t, const void *data, size_t len)
 	}
 out_unlock:
 	raw_spin_unlock(&r->lock);
-	local_irq_restore(flags);
-	if (unlikely(floor))
-		kth_queue_evict(q, floor);
 	trace_kth_post(t, seq, len, result);
 	if (wake) {
 		trace_kth_wakeup(t, depth);
 		wake_up_process(wake);
 	}
-	rcu_read_unlock();
+	local_irq_restore(flags);
+	if (unlikely(floor))
+		kth_queue_evict(q, floor);
 	return ret;
 
 out_refuse:
