@@ -86,7 +86,7 @@ TRACE_EVENT(kth_post,
 		      kth_show_post_result(__entry->result))
 );
 
-/* kth_post() woke the sleeping thread; depth after queueing. */
+/* kth_post() woke the sleeping thread; its CPU's ring depth after queueing. */
 TRACE_EVENT(kth_wakeup,
 	    TP_PROTO(const struct kth_thread *t, u32 depth),
 	    TP_ARGS(t, depth),
