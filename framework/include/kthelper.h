@@ -40,7 +40,8 @@ struct kth_env;
 /**
  * enum kth_overflow - what kth_post() does when the queue is full
  * @KTH_DROP_NEWEST: the event being posted is dropped.
- * @KTH_DROP_OLDEST: the oldest queued event is dropped to make room.
+ * @KTH_DROP_OLDEST: the oldest queued event is dropped to make room: the
+ *	queue keeps the newest queue_len posts, whichever CPU made them.
  *
  * Either way the drop is counted, so that at any quiet moment
  * posted == handled + dropped + depth.
