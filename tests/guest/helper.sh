@@ -75,6 +75,6 @@ runs=$(sysfs_get $T helper_runs)
 supp=$(sysfs_get $T helper_suppressed)
 echo "# rate limit: $runs runs, $supp suppressed of 20"
 check_eq runs-plus-suppressed 20 $((runs + supp))
-check rate-limit-bounds [ "$runs" -ge 3 ] && [ "$runs" -le 5 ]
+check rate-limit-bounds sh -c "[ '$runs' -ge 3 ] && [ '$runs' -le 5 ]"
 check rmmod kth_rmmod kth_selftest
 check rmmod-kthelper kth_rmmod kthelper

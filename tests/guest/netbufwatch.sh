@@ -103,7 +103,7 @@ s1=$(awk '/ctxt_switches/ { s += $2 } END { print s }' /proc/$pid/status)
 r1=$(samples)
 echo "# idle 10 s: $((s1 - s0)) thread wakeups, $((r1 - r0)) samples at 500 ms"
 check_eq idle-no-thread-wakeups 0 $((s1 - s0))
-check idle-sampler-at-period [ $((r1 - r0)) -ge 10 ] && [ $((r1 - r0)) -le 21 ]
+check idle-sampler-at-period sh -c "[ $((r1 - r0)) -ge 10 ] && [ $((r1 - r0)) -le 21 ]"
 
 # 6. backlog drops: a TCP bulk transfer with netdev_max_backlog=0
 sum_drops() {
@@ -176,7 +176,11 @@ flood fill 100000 >/dev/null
 check fast-low-alert wait_for 10 count_is low 1
 delay=$(last low NETBUF_REFUSAL_DELAY_US)
 echo "# fast=1: alert ${delay:-?} us after the first refusal (period 600000 ms)"
-check fast-within-10ms [ -n "$delay" ] && [ "$delay" -lt 10000 ]
+# 10 ms; 100 ms on the sanitizer kernels of make check-debug, 10 to 20
+# times slower (KCSAN measured 13.8 ms): either way far below the period
+case $(uname -r) in *-kth-*) limit_us=100000 ;; *) limit_us=10000 ;; esac
+echo "# fast=1: the limit on this kernel: $limit_us us"
+check fast-within-limit sh -c "[ -n '$delay' ] && [ '$delay' -lt $limit_us ]"
 flood close >/dev/null
 
 # 9. rmmod in the middle of a flood

@@ -57,7 +57,7 @@ check counters-balanced-after-term balanced
 echo start >$KTH_SYSFS/$T/control
 check restart-via-sysfs state_is running
 pid2=$(thread_pid $T)
-check restart-new-pid [ "$pid2" -gt 0 ] && [ "$pid2" != "$pid" ]
+check restart-new-pid sh -c "[ '$pid2' -gt 0 ] && [ '$pid2' != '$pid' ]"
 
 # SIGKILL: stop now; what is queued is dropped and counted
 kill -STOP "$pid2"

@@ -116,8 +116,8 @@ if wait_for 30 has_dev product "QEMU USB Keyboard"; then
 	serial=$(sed -n 's/^SERIAL=//p' "$f")
 	check_eq hostile-serial-sanitised "$(sanitise "$(cat $U/$dev/serial)")" "$serial"
 	check hostile-serial-only-safe-bytes sh -c "printf '%s' '$serial' | grep -qvE '[^A-Za-z0-9._,:+@-]' || [ -z '$serial' ]"
-	check hostile-serial-bounded [ ${#serial} -le 127 ] && [ ${#serial} -ge 100 ]
-	check hostile-nothing-ran [ ! -e /tmp/pwned ] && [ ! -e /tmp/pwned2 ]
+	check hostile-serial-bounded sh -c "[ ${#serial} -le 127 ] && [ ${#serial} -ge 100 ]"
+	check hostile-nothing-ran sh -c "[ ! -e /tmp/pwned ] && [ ! -e /tmp/pwned2 ]"
 	check hostile-log-sanitised sh -c "dmesg | grep '$T: add $dev ' | grep -q 'serial \"$serial\"'"
 	qmp device_del id=evil
 	wait_for 30 has_event remove "$dev"
