@@ -106,8 +106,12 @@ check_eq events-once-in-order \
 check_eq log-line-per-event 1 "$(dmesg | grep -c "$T: add $dev_tablet bus ")"
 
 # 3. a hostile serial string: sanitised in the environment and the log
-hostile='$(touch /tmp/pwned);`touch /tmp/pwned2`\"x'"'"'|&;<>*?~#!{}[]\\ =%\n\u00e9\u00ff'
-long=$(printf 'A%.0s' $(seq 1 200))
+# of 120 characters, all of which arrive (hostile-serial-bounded: 100 to
+# 127).  No '/' in it and not longer: with '/' and 200 more A's, QEMU gave
+# the device a serial of 9 bytes, without the '/' none at all, and the
+# check of its length was not run (see the commit).  The helper runs in /
+hostile='$(touch pwned);`touch pwned2`\"x'"'"'|&;<>*?~#!{}[]\\ =%\n\u00e9\u00ff'
+long=$(printf 'A%.0s' $(seq 1 70))
 printf 'KTH-QMP {"execute":"device_add","arguments":{"driver":"usb-kbd","bus":"xhci.0","id":"evil","serial":"%s%s"}}\n' "$hostile" "$long"
 if wait_for 30 has_dev product "QEMU USB Keyboard"; then
 	dev=$(dev_with product "QEMU USB Keyboard")
@@ -117,7 +121,7 @@ if wait_for 30 has_dev product "QEMU USB Keyboard"; then
 	check_eq hostile-serial-sanitised "$(sanitise "$(cat $U/$dev/serial)")" "$serial"
 	check hostile-serial-only-safe-bytes sh -c "printf '%s' '$serial' | grep -qvE '[^A-Za-z0-9._,:+@-]' || [ -z '$serial' ]"
 	check hostile-serial-bounded sh -c "[ ${#serial} -le 127 ] && [ ${#serial} -ge 100 ]"
-	check hostile-nothing-ran sh -c "[ ! -e /tmp/pwned ] && [ ! -e /tmp/pwned2 ]"
+	check hostile-nothing-ran sh -c "[ ! -e /pwned ] && [ ! -e /pwned2 ] && [ ! -e /tmp/pwned ]"
 	check hostile-log-sanitised sh -c "dmesg | grep '$T: add $dev ' | grep -q 'serial \"$serial\"'"
 	qmp device_del id=evil
 	wait_for 30 has_event remove "$dev"
