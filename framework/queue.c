@@ -492,10 +492,13 @@ void kth_queue_pop(struct kth_queue *q)
  * unhandled come first (once not paused); then new ones are taken out of
  * the rings.  When there is nothing to do (the queue is empty, or paused)
  * the caller's task state is set to TASK_INTERRUPTIBLE, and the caller
- * must schedule() unless a stop request came in meanwhile.
+ * must schedule() unless a stop request came in meanwhile.  When posts
+ * came in while it was deciding, the state stays TASK_RUNNING: schedule()
+ * then only yields.
  *
  * Return: > 0 when kth_queue_peek() has an event; 0 when the caller
- * should sleep; -ESHUTDOWN when a SIGTERM drain has emptied the queue.
+ * should schedule() (and sleep, in TASK_INTERRUPTIBLE); -ESHUTDOWN when a
+ * SIGTERM drain has emptied the queue.
  */
 int kth_queue_next(struct kth_thread *t)
 {
@@ -541,11 +544,17 @@ int kth_queue_next(struct kth_thread *t)
 		WRITE_ONCE(q->waiting, 1);
 		/* pairs with the read of @waiting in kth_post() */
 		smp_mb();
-		if (atomic64_read(&q->posted) == q->seen)
-			return 0;
-		/* posts came meanwhile; one of them may be waking us */
-		WRITE_ONCE(q->waiting, 0);
-		__set_current_state(TASK_RUNNING);
+		if (atomic64_read(&q->posted) != q->seen) {
+			/*
+			 * Posts came meanwhile (one may be waking us): no
+			 * sleep, but back through kth_run()'s checks for a
+			 * stop or a signal first, which a flood of refused
+			 * posts could otherwise keep us from.
+			 */
+			WRITE_ONCE(q->waiting, 0);
+			__set_current_state(TASK_RUNNING);
+		}
+		return 0;
 	}
 }
 
