@@ -267,7 +267,6 @@ void kth_queue_free(struct kth_queue *q);
 void kth_queue_open(struct kth_queue *q);
 u64 kth_queue_discard(struct kth_queue *q);
 u64 kth_queue_in_hand(const struct kth_queue *q);
-u64 kth_queue_depth(struct kth_queue *q);
 void kth_queue_stats(struct kth_queue *q, struct kth_stats *stats);
 int kth_queue_next(struct kth_thread *t);
 const struct kth_event *kth_queue_peek(struct kth_queue *q);

@@ -164,17 +164,6 @@ u64 kth_queue_in_hand(const struct kth_queue *q)
 	return taken > handled + lost ? taken - handled - lost : 0;
 }
 
-/* Events waiting, for a log line: a recent sum, no lock taken. */
-u64 kth_queue_depth(struct kth_queue *q)
-{
-	unsigned int cpu;
-	u64 n = kth_queue_in_hand(q);
-
-	for_each_possible_cpu(cpu)
-		n += READ_ONCE(per_cpu_ptr(q->rings, cpu)->depth);
-	return n;
-}
-
 /**
  * kth_queue_stats() - the queue's counters
  * @q: queue

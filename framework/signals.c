@@ -65,12 +65,16 @@ static void kth_signal_kill(struct kth_thread *t)
 
 static void kth_signal_term(struct kth_thread *t)
 {
+	struct kth_stats s;
+
 	if (kth_change_phase(t, KTH_PHASE_RUNNING, KTH_PHASE_DRAINING,
 			     KTH_CAUSE_SIGNAL, SIGTERM) ||
 	    kth_change_phase(t, KTH_PHASE_PAUSED, KTH_PHASE_DRAINING,
-			     KTH_CAUSE_SIGNAL, SIGTERM))
+			     KTH_CAUSE_SIGNAL, SIGTERM)) {
+		kth_queue_stats(&t->queue, &s);
 		pr_info("%s: SIGTERM: stopping after %llu queued events\n",
-			t->name, kth_queue_depth(&t->queue));
+			t->name, s.depth);
+	}
 }
 
 /**
