@@ -131,6 +131,8 @@ struct kth_stash {
  *	a smaller number can still be in a ring (the thread's own).
  * @active: the CPUs whose stashes hold events, @n_active of them, and
  *	@cur the index in it of the stash whose event is handled next.
+ * @bound: the current stash's events numbered up to it come next, with
+ *	no look at the other stashes; 0 when a merge must find the next.
  * @taken, @handled, @lost: events the thread took out of the rings, whose
  *	handler returned, and that it dropped when it stopped.  Written by the
  *	thread only; @taken - @handled - @lost are in its hands.
@@ -153,6 +155,7 @@ struct kth_queue {
 	unsigned int cur;
 	u64 seen;
 	u64 limit;
+	u64 bound;
 	u64 taken;
 	u64 handled;
 	u64 lost;
@@ -269,9 +272,53 @@ u64 kth_queue_discard(struct kth_queue *q);
 u64 kth_queue_in_hand(const struct kth_queue *q);
 void kth_queue_stats(struct kth_queue *q, struct kth_stats *stats);
 int kth_queue_next(struct kth_thread *t);
-const struct kth_event *kth_queue_peek(struct kth_queue *q);
-void kth_queue_pop(struct kth_queue *q);
+const struct kth_event *kth_queue_merge(struct kth_queue *q);
+void kth_queue_retire(struct kth_queue *q);
 void kth_queue_close(struct kth_thread *t);
+
+static inline struct kth_event *kth_stash_slot(const struct kth_queue *q,
+					       const struct kth_stash *s,
+					       unsigned int index)
+{
+	return s->events + (size_t)index * q->slot_size;
+}
+
+/*
+ * kth_queue_peek() - the next event to handle, in sequence order
+ * @q: the thread's queue
+ *
+ * Inline, once per event: while the current stash's next event is within
+ * @q->bound, it is the next one; else kth_queue_merge() looks at all.
+ *
+ * Return: the stashed event with the smallest number, if that number is
+ * up to @q->limit; else NULL.
+ */
+static inline const struct kth_event *kth_queue_peek(struct kth_queue *q)
+{
+	const struct kth_stash *s;
+	const struct kth_event *ev;
+
+	if (q->bound) {
+		s = &q->stash[q->active[q->cur]];
+		ev = kth_stash_slot(q, s, s->pos);
+		if (ev->seq <= q->bound)
+			return ev;
+	}
+	return kth_queue_merge(q);
+}
+
+/*
+ * kth_queue_pop() - the event kth_queue_peek() returned was handled
+ * @q: the thread's queue
+ */
+static inline void kth_queue_pop(struct kth_queue *q)
+{
+	struct kth_stash *s = &q->stash[q->active[q->cur]];
+
+	WRITE_ONCE(q->handled, q->handled + 1);
+	if (++s->pos == s->n)
+		kth_queue_retire(q);
+}
 
 /* lifecycle.c */
 int kth_thread_fn(void *data);

@@ -47,13 +47,6 @@ static struct kth_event *kth_ring_oldest(const struct kth_queue *q,
 	return kth_ring_slot(q, r, (r->head + q->len - r->depth) % q->len);
 }
 
-static struct kth_event *kth_stash_slot(const struct kth_queue *q,
-					const struct kth_stash *s,
-					unsigned int index)
-{
-	return s->events + (size_t)index * q->slot_size;
-}
-
 /**
  * kth_queue_init() - allocate the rings and stashes of an event queue
  * @q: queue to set up, zeroed
@@ -427,6 +420,7 @@ static unsigned int kth_queue_gather(struct kth_queue *q, bool all,
 	WRITE_ONCE(q->taken, q->taken + got);
 	q->seen = p;
 	q->limit = limit;
+	q->bound = 0;	/* new stashes and a new limit: merge again */
 	/* posts read it without a lock: a stale value only refuses more */
 	if (limit > q->taken_seq)
 		WRITE_ONCE(q->taken_seq, limit);
@@ -434,43 +428,55 @@ static unsigned int kth_queue_gather(struct kth_queue *q, bool all,
 }
 
 /**
- * kth_queue_peek() - the next event to handle, in sequence order
+ * kth_queue_merge() - find the next event to handle among the stashes
  * @q: the thread's queue
  *
- * Return: the stashed event with the smallest number, if that number is
- * up to @q->limit; else NULL.
+ * kth_queue_peek()'s slow path, once per run: the stashed event with the
+ * smallest number becomes the current one, and @q->bound is set to how
+ * far its stash may be handled on without looking at the others again:
+ * up to @q->limit and below every other stash's next event.
+ *
+ * Return: that event, if its number is up to @q->limit; else NULL.
  */
-const struct kth_event *kth_queue_peek(struct kth_queue *q)
+const struct kth_event *kth_queue_merge(struct kth_queue *q)
 {
 	const struct kth_event *best = NULL, *ev;
+	u64 next = U64_MAX;
 	unsigned int i;
 
 	for (i = 0; i < q->n_active; i++) {
 		const struct kth_stash *s = &q->stash[q->active[i]];
 
 		ev = kth_stash_slot(q, s, s->pos);
-		if (ev->seq <= q->limit && (!best || ev->seq < best->seq)) {
-			best = ev;
-			q->cur = i;
+		if (best && ev->seq > best->seq) {
+			next = min(next, ev->seq);
+			continue;
 		}
+		if (best)
+			next = best->seq;
+		best = ev;
+		q->cur = i;
 	}
+	if (!best || best->seq > q->limit) {
+		q->bound = 0;
+		return NULL;
+	}
+	q->bound = min(q->limit, next - 1);
 	return best;
 }
 
 /**
- * kth_queue_pop() - the event kth_queue_peek() returned was handled
+ * kth_queue_retire() - kth_queue_pop() emptied the current stash
  * @q: the thread's queue
  */
-void kth_queue_pop(struct kth_queue *q)
+void kth_queue_retire(struct kth_queue *q)
 {
 	struct kth_stash *s = &q->stash[q->active[q->cur]];
 
-	WRITE_ONCE(q->handled, q->handled + 1);
-	if (++s->pos < s->n)
-		return;
 	s->pos = 0;
 	s->n = 0;
 	q->active[q->cur] = q->active[--q->n_active];
+	q->bound = 0;
 }
 
 /**
@@ -565,5 +571,6 @@ void kth_queue_close(struct kth_thread *t)
 		q->stash[cpu].n = 0;
 	}
 	q->n_active = 0;
+	q->bound = 0;
 	WRITE_ONCE(q->waiting, 0);
 }

@@ -41,6 +41,7 @@ enum bench_mech {
 	MECH_KTH,		/* kth_post() -> the helper thread's handler */
 	MECH_KWORKER,		/* kthread_queue_work(), preallocated items */
 	MECH_KWORKER_KMALLOC,	/* kthread_queue_work(), a kmalloc() each */
+	MECH_KWORKER_CLOCK,	/* preallocated, and kthelper's clock reads */
 	MECH_KFIFO,		/* kfifo_in_spinlocked() + wake_up(), a kthread */
 	MECH_WQ_KMALLOC,	/* queue_work() on an ordered workqueue, kmalloc() */
 	MECH_PERCPU,		/* no consumer: a copy into a ring of the CPU's own */
@@ -91,8 +92,9 @@ struct bench_run {
 	struct kthread_worker *worker;
 	struct workqueue_struct *wq;
 	struct task_struct *fifo_task;
-	void *items;			/* MECH_KWORKER: max_events of them */
+	void *items;			/* MECH_KWORKER(_CLOCK): max_events */
 	size_t item_size;
+	u64 clock_sink;			/* MECH_KWORKER_CLOCK's clock reads */
 	struct kthread_work gate_work;	/* holds the kthread_worker off */
 	struct completion gate_entered, gate;
 	/* this run */

@@ -42,6 +42,8 @@ struct lat_work {
 
 static u64 *lat;		/* lat_samples latencies, in ns */
 static atomic_t lat_seen;
+static int lat_tick_cpu;	/* the pinned timer's CPU */
+static atomic_t lat_on_tick_cpu;	/* samples handled on that CPU */
 static unsigned int lat_fired;
 static enum bench_lat_kind lat_kind;
 static struct completion lat_done;
@@ -64,6 +66,10 @@ bool bench_latency_params_ok(void)
 static void lat_record(u64 t0)
 {
 	int i = atomic_inc_return(&lat_seen) - 1;
+
+	/* a handler on another CPU had that CPU woken up: it shows here */
+	if (raw_smp_processor_id() == READ_ONCE(lat_tick_cpu))
+		atomic_inc(&lat_on_tick_cpu);
 
 	if (i < lat_samples)
 		lat[i] = ktime_get_ns() - t0;
@@ -93,6 +99,7 @@ static enum hrtimer_restart lat_tick(struct hrtimer *timer)
 	unsigned int i = lat_fired++;
 	u64 now = ktime_get_ns();
 
+	WRITE_ONCE(lat_tick_cpu, smp_processor_id());
 	switch (lat_kind) {
 	case LAT_KTH:
 		kth_post(lat_thread, &now, sizeof(now));
@@ -121,6 +128,7 @@ static bool bench_latency(enum bench_lat_kind kind, u64 *p50, u64 *p99)
 	lat_kind = kind;
 	lat_fired = 0;
 	atomic_set(&lat_seen, 0);
+	atomic_set(&lat_on_tick_cpu, 0);
 	reinit_completion(&lat_done);
 	hrtimer_start(&lat_timer, ns_to_ktime(lat_period_us * NSEC_PER_USEC),
 		      HRTIMER_MODE_REL_PINNED_HARD);
@@ -194,11 +202,11 @@ void bench_latencies(void)
 		ok = set_up && bench_latency(k, &bench_fig.lat_p50[k],
 					     &bench_fig.lat_p99[k]);
 		if (ok)
-			pr_info("# latency hardirq->handler %-18s p50 %6llu us  p99 %6llu us (%u samples%s)\n",
+			pr_info("# latency hardirq->handler %-18s p50 %6llu us  p99 %6llu us (%u samples, %u handled on the timer's CPU%s)\n",
 				names[k],
 				div_u64(bench_fig.lat_p50[k], 1000),
 				div_u64(bench_fig.lat_p99[k], 1000),
-				lat_samples,
+				lat_samples, atomic_read(&lat_on_tick_cpu),
 				k == LAT_KTH ? ", thread at lat_nice" : "");
 		snprintf(name, sizeof(name), "latency_%s_all_samples", names[k]);
 		bench_result(ok, name);

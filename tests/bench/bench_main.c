@@ -207,7 +207,7 @@ out_destroy:
 static void bench_targets(void)
 {
 	const struct bench_figures *f = &bench_fig;
-	char r[BENCH_RATIO_LEN];
+	char r[BENCH_RATIO_LEN], r2[BENCH_RATIO_LEN];
 
 	pr_info("# targets, ratios of this run's figures: kthelper's throughput or post rate over the other's, higher is better; latency kthelper's / system_highpri_wq's, lower is better:\n");
 	pr_info("# target vs-kthread_worker-1cpu %s (goal 1.00x)\n",
@@ -235,6 +235,12 @@ static void bench_targets(void)
 		bench_ratio(r, sizeof(r),
 			    f->post[MECH_KTH][0] * f->post[MECH_PERCPU][1],
 			    f->post[MECH_KTH][1] * f->post[MECH_PERCPU][0]));
+	/* what the clock reads cost: the same reads added to the anchor */
+	pr_info("# figure vs-kthread_worker+clock-1cpu %s (kthelper's throughput over kthread_worker reading the clock as kthelper does; 2 CPUs: %s)\n",
+		bench_ratio(r, sizeof(r), f->tput[0][MECH_KWORKER_CLOCK][0],
+			    f->tput[0][MECH_KTH][0]),
+		bench_ratio(r2, sizeof(r2), f->tput[0][MECH_KWORKER_CLOCK][1],
+			    f->tput[0][MECH_KTH][1]));
 	/* no goal: a regression shows only against another run's figure */
 	pr_info("# figure hardirq-post-ns-1cpu %llu (kthread_queue_work %llu)\n",
 		f->irq_post[MECH_KTH][0], f->irq_post[MECH_KWORKER][0]);

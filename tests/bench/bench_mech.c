@@ -29,6 +29,7 @@ const char * const bench_mech_names[MECH_COUNT] = {
 	[MECH_KTH] = "kthelper",
 	[MECH_KWORKER] = "kthread_worker",
 	[MECH_KWORKER_KMALLOC] = "kthread_worker+kmalloc",
+	[MECH_KWORKER_CLOCK] = "kthread_worker+clock",
 	[MECH_KFIFO] = "kfifo",
 	[MECH_WQ_KMALLOC] = "workqueue+kmalloc",
 	[MECH_PERCPU] = "percpu-ring",
@@ -84,6 +85,30 @@ static void bench_item_fn(struct kthread_work *work)
 	struct bench_item *item = container_of(work, struct bench_item, work);
 
 	bench_consume(item->run, item->data, item->run->size, 0);
+}
+
+/*
+ * A kthread_worker's item that reads the clock as kthelper does for its
+ * latency histograms: local_clock() when posted, and once per handled
+ * item (kthelper's handler end is the next one's start).
+ */
+struct bench_citem {
+	struct kthread_work work;
+	struct bench_run *run;
+	u64 t0;
+	u8 data[] __aligned(8);
+};
+
+static void bench_citem_fn(struct kthread_work *work)
+{
+	struct bench_citem *item = container_of(work, struct bench_citem,
+						work);
+	struct bench_run *run = item->run;
+	u64 now = local_clock();
+
+	/* a sum, so that the clock reads are not optimised away */
+	run->clock_sink += now > item->t0 ? now - item->t0 : 0;
+	bench_consume(run, item->data, run->size, 0);
 }
 
 static void bench_item_free_fn(struct kthread_work *work)
@@ -159,20 +184,29 @@ static int bench_setup_kth(struct bench_run *run)
 
 static int bench_setup_kworker(struct bench_run *run)
 {
+	struct bench_citem *citem;
 	struct bench_item *item;
 	unsigned int i;
 
 	run->item_size = ALIGN(sizeof(*item) + run->size, 8);
-	if (run->mech == MECH_KWORKER) {
+	if (run->mech == MECH_KWORKER_CLOCK)
+		run->item_size = ALIGN(sizeof(*citem) + run->size, 8);
+	if (run->mech != MECH_KWORKER_KMALLOC) {
 		run->items = kvcalloc(run->max_events, run->item_size,
 				      GFP_KERNEL);
 		if (!run->items)
 			return -ENOMEM;
-		for (i = 0; i < run->max_events; i++) {
-			item = run->items + i * run->item_size;
-			kthread_init_work(&item->work, bench_item_fn);
-			item->run = run;
-		}
+	}
+	for (i = 0; i < run->max_events && run->mech == MECH_KWORKER; i++) {
+		item = run->items + i * run->item_size;
+		kthread_init_work(&item->work, bench_item_fn);
+		item->run = run;
+	}
+	for (i = 0; i < run->max_events && run->mech == MECH_KWORKER_CLOCK;
+	     i++) {
+		citem = run->items + i * run->item_size;
+		kthread_init_work(&citem->work, bench_citem_fn);
+		citem->run = run;
 	}
 	kthread_init_work(&run->gate_work, bench_gate_fn);
 	run->worker = kthread_create_worker(0, "kth_bench_kw%u", run->size);
@@ -232,6 +266,7 @@ int bench_setup(struct bench_run *run, enum bench_mech mech,
 		return bench_setup_kth(run);
 	case MECH_KWORKER:
 	case MECH_KWORKER_KMALLOC:
+	case MECH_KWORKER_CLOCK:
 		return bench_setup_kworker(run);
 	case MECH_KFIFO:
 		if (size != sizeof(struct bench_payload))
@@ -261,6 +296,7 @@ void bench_teardown(struct bench_run *run)
 		break;
 	case MECH_KWORKER:
 	case MECH_KWORKER_KMALLOC:
+	case MECH_KWORKER_CLOCK:
 		kthread_destroy_worker(run->worker);
 		kvfree(run->items);
 		break;
@@ -338,6 +374,7 @@ static int bench_post_percpu(struct bench_run *run, struct bench_producer *p,
 int bench_post(struct bench_run *run, struct bench_producer *p, void *buf)
 {
 	const struct bench_payload *pl = buf;
+	struct bench_citem *citem;
 	struct bench_witem *witem;
 	struct bench_item *item;
 	int ret;
@@ -353,6 +390,12 @@ int bench_post(struct bench_run *run, struct bench_producer *p, void *buf)
 		       (p->id * run->per_producer + pl->index) * run->item_size;
 		memcpy(item->data, buf, run->size);
 		return kthread_queue_work(run->worker, &item->work) ? 0 : -EBUSY;
+	case MECH_KWORKER_CLOCK:
+		citem = run->items +
+			(p->id * run->per_producer + pl->index) * run->item_size;
+		citem->t0 = local_clock();
+		memcpy(citem->data, buf, run->size);
+		return kthread_queue_work(run->worker, &citem->work) ? 0 : -EBUSY;
 	case MECH_KWORKER_KMALLOC:
 		item = kmalloc(sizeof(*item) + run->size, GFP_ATOMIC);
 		if (!item)

@@ -27,7 +27,7 @@ struct bench_case {
 /* Throughput: everything at 16 bytes, what a payload costs at 64 and 256. */
 static const struct bench_case tput_cases[] = {
 	{ MECH_KTH, 0 }, { MECH_KWORKER, 0 }, { MECH_KWORKER_KMALLOC, 0 },
-	{ MECH_KFIFO, 0 }, { MECH_WQ_KMALLOC, 0 },
+	{ MECH_KWORKER_CLOCK, 0 }, { MECH_KFIFO, 0 }, { MECH_WQ_KMALLOC, 0 },
 	{ MECH_KTH, 1 }, { MECH_KWORKER, 1 }, { MECH_KWORKER_KMALLOC, 1 },
 	{ MECH_KTH, 2 }, { MECH_KWORKER, 2 }, { MECH_KWORKER_KMALLOC, 2 },
 };
