@@ -2,12 +2,14 @@
 # shellcheck shell=bash
 #
 # run-static.sh - tests/run's static stage, sourced by it: the static
-# analysis gate (scripts/kth-check --ktap and its --selftest) and the build
-# matrix (tests/tiers/kth-build-matrix --ktap) before any boot, their
-# results static.*, their logs in build/static/.
+# analysis gate (scripts/kth-check --ktap and its --selftest), the lint of
+# the guest scenarios' checks (tests/harness/kth-lint-guest and its
+# --selftest) and the build matrix (tests/tiers/kth-build-matrix --ktap)
+# before any boot, their results static.*, their logs in build/static/.
 
 run_static_stage() {
 	local staticlog=$builddir/static start failed_before gate_rc rules_rc matrix_rc
+	local lint_rc lint_self_rc
 	local secs nresults nfailed
 	[[ ${KTH_NO_SETUP:-0} == 1 ]] || "$scripts/kth-setup" ${kver:+"$kver"}
 	mkdir -p "$staticlog"
@@ -19,6 +21,10 @@ run_static_stage() {
 	gate_rc=$?
 	"$scripts/kth-check" --ktap --selftest >"$staticlog/rules.log" 2>&1
 	rules_rc=$?
+	"$harness/kth-lint-guest" --ktap "$topdir"/tests/guest/*.sh >"$staticlog/guest-checks.log" 2>&1
+	lint_rc=$?
+	"$harness/kth-lint-guest" --ktap --selftest >>"$staticlog/guest-checks.log" 2>&1
+	lint_self_rc=$?
 	"$tiers/kth-build-matrix" --ktap >"$staticlog/build-matrix.log" 2>&1
 	matrix_rc=$?
 	set -e
@@ -31,11 +37,17 @@ run_static_stage() {
 	nresults=$((nresults + collected))
 	[[ $rules_rc -le 1 ]] || add_result "not ok" static.rules \
 		"exited $rules_rc: $(tail -n 1 "$staticlog/rules.log")"
+	collect_results "$staticlog/guest-checks.log" static
+	nresults=$((nresults + collected))
+	[[ $lint_rc -le 1 ]] || add_result "not ok" static.guest-checks \
+		"kth-lint-guest exited $lint_rc: $(tail -n 1 "$staticlog/guest-checks.log")"
+	[[ $lint_self_rc -le 1 ]] || add_result "not ok" static.guest-checks.selftest \
+		"kth-lint-guest --selftest exited $lint_self_rc: $(tail -n 1 "$staticlog/guest-checks.log")"
 	collect_results "$staticlog/build-matrix.log" static
 	nresults=$((nresults + collected))
 	[[ $matrix_rc -le 1 ]] || add_result "not ok" static.build-matrix \
 		"exited $matrix_rc: $(tail -n 1 "$staticlog/build-matrix.log")"
-	add_note "static analysis: $secs s, findings in ${staticlog#"$topdir"/}/kth-check.log, rules.log and build-matrix.log"
+	add_note "static analysis: $secs s, findings in ${staticlog#"$topdir"/}/kth-check.log, rules.log, guest-checks.log and build-matrix.log"
 	nfailed=$((failed - failed_before))
 	if [[ $nfailed -eq 0 ]]; then
 		printf '%s s, %d checks\n' "$secs" "$nresults" >&2
