@@ -429,6 +429,32 @@ out:
 	return ok;
 }
 
+/*
+ * Resume a thread paused with posts 0..@n-1 queued under a bound of @keep,
+ * and check that its handler gets the ones the policy kept, in order and
+ * each with its sequence number (index + 1): drop-newest the first @keep,
+ * drop-oldest the last.
+ */
+static bool st_resume_kept(struct st_ctx *c, enum kth_overflow policy,
+			   u32 n, u32 keep)
+{
+	u32 i, first = policy == KTH_DROP_NEWEST ? 0 : n - keep;
+	struct kth_stats s;
+
+	if (kth_resume(c->t) || !st_wait(st_handled_is, c, keep, 5000))
+		return false;
+	for (i = 0; i < keep; i++) {
+		if (c->rec[i].p.index != first + i ||
+		    c->rec[i].seq != (u64)first + i + 1) {
+			st_diag("event %u: index %u seq %llu, want %u %u", i,
+				c->rec[i].p.index, c->rec[i].seq, first + i,
+				first + i + 1);
+			return false;
+		}
+	}
+	return st_quiet_balanced(c->t, &s) && s.handled == keep;
+}
+
 static bool st_overflow(enum kth_overflow policy)
 {
 	struct st_ctx *c = st_create("kth_st_ovf", 8, policy);
@@ -455,14 +481,8 @@ static bool st_overflow(enum kth_overflow policy)
 			s.dropped, rejected);
 		goto out;
 	}
-	if (kth_resume(c->t) ||
-	    !st_wait(st_handled_is, c, 8, 5000))
-		goto out;
 	/* drop-newest keeps events 0..7, drop-oldest keeps 22..29 */
-	for (i = 0; i < 8; i++)
-		if (c->rec[i].p.index != (policy == KTH_DROP_NEWEST ? i : n - 8 + i))
-			goto out;
-	ok = st_quiet_balanced(c->t, &s) && s.handled == 8;
+	ok = st_resume_kept(c, policy, n, 8);
 out:
 	st_destroy(c);
 	return ok;
@@ -505,7 +525,7 @@ static bool st_bound_both_cpus(enum kth_overflow policy)
 	unsigned int cpus[2], ncpus = 0, cpu;
 	struct kth_stats s;
 	bool ok = false;
-	u32 i, first;
+	u32 i;
 
 	if (!c)
 		return false;
@@ -531,20 +551,8 @@ static bool st_bound_both_cpus(enum kth_overflow policy)
 			ncpus, s.posted, s.depth, s.dropped, n, keep, n - keep);
 		goto out;
 	}
-	if (kth_resume(c->t) || !st_wait(st_handled_is, c, keep, 5000))
-		goto out;
 	/* drop-newest keeps posts 0..7, drop-oldest 12..19 */
-	first = policy == KTH_DROP_NEWEST ? 0 : n - keep;
-	for (i = 0; i < keep; i++) {
-		if (c->rec[i].p.index != first + i ||
-		    c->rec[i].seq != (u64)first + i + 1) {
-			st_diag("event %u: index %u seq %llu, want %u %u", i,
-				c->rec[i].p.index, c->rec[i].seq, first + i,
-				first + i + 1);
-			goto out;
-		}
-	}
-	ok = st_quiet_balanced(c->t, &s) && s.handled == keep;
+	ok = st_resume_kept(c, policy, n, keep);
 out:
 	st_destroy(c);
 	return ok;
