@@ -238,9 +238,12 @@ if [ -d $TR/events/kthelper ]; then
 	# -n 6: the first six records of three posts (post, wakeup, start, end)
 	kthctl trace $T -n 6 >/tmp/tr.out 2>/tmp/tr.err &
 	tpid=$!
-	check trace-starts wait_for 10 grep -q "tracing kthelper events of $T" /tmp/tr.err
+	# a trace instance's buffers take a while on a sanitizer kernel
+	check trace-starts wait_for 60 grep -q "tracing kthelper events of $T" /tmp/tr.err
 	echo "ev 3" >$D/trigger
-	wait_for 20 sh -c "! kill -0 $tpid 2>/dev/null"
+	# not done by then: TERM (it undoes its instance), and the exit
+	# status check below fails, rather than a wait that never ends
+	wait_for 60 sh -c "! kill -0 $tpid 2>/dev/null" || kill $tpid
 	wait $tpid
 	check_eq trace-n-exit-0 0 $?
 	check_eq trace-n-records 6 "$(grep -c ' kth_' /tmp/tr.out)"
@@ -254,7 +257,7 @@ if [ -d $TR/events/kthelper ]; then
 	if kth_insmod kth_usbwatch; then
 		kthctl trace kth_usbwatch >/tmp/tr.out 2>/tmp/tr.err &
 		tpid=$!
-		wait_for 10 grep -q "tracing kthelper events of kth_usbwatch" /tmp/tr.err
+		wait_for 60 grep -q "tracing kthelper events of kth_usbwatch" /tmp/tr.err
 		check_eq trace-filter-set 'thread == "kth_usbwatch"' \
 			"$(cat $TR/instances/kthctl-$tpid/events/kthelper/kth_post/filter)"
 		echo "ev 3" >$D/trigger
