@@ -24,7 +24,11 @@
 # two fall back to reserves of their own, so failing them would test the
 # debug kernel, not kthelper, at the cost of a load each.
 #
-# kth-vm: --usb --timeout 900
+# The kernel log is 16 MiB: an hour of injected faults on the debug kernel
+# overflowed the default, and the full dmesg at the end (what clean-log
+# reads) had lost its first 20 minutes.
+#
+# kth-vm: --usb --timeout 900 --extra-append log_buf_len=16M
 # kth-vm: --extra-append slub_debug=A;-,kmemleak_object,kmemleak_scan_area,debug_objects_cache
 # shellcheck source=tests/guest/lib.sh
 . /scenarios/lib.sh
