@@ -197,16 +197,16 @@ static int bench_setup_kworker(struct bench_run *run)
 		if (!run->items)
 			return -ENOMEM;
 	}
-	for (i = 0; i < run->max_events && run->mech == MECH_KWORKER; i++) {
-		item = run->items + i * run->item_size;
-		kthread_init_work(&item->work, bench_item_fn);
-		item->run = run;
-	}
-	for (i = 0; i < run->max_events && run->mech == MECH_KWORKER_CLOCK;
-	     i++) {
-		citem = run->items + i * run->item_size;
-		kthread_init_work(&citem->work, bench_citem_fn);
-		citem->run = run;
+	for (i = 0; run->items && i < run->max_events; i++) {
+		if (run->mech == MECH_KWORKER_CLOCK) {
+			citem = run->items + i * run->item_size;
+			kthread_init_work(&citem->work, bench_citem_fn);
+			citem->run = run;
+		} else {
+			item = run->items + i * run->item_size;
+			kthread_init_work(&item->work, bench_item_fn);
+			item->run = run;
+		}
 	}
 	kthread_init_work(&run->gate_work, bench_gate_fn);
 	run->worker = kthread_create_worker(0, "kth_bench_kw%u", run->size);
