@@ -5,6 +5,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpumask.h>
 #include <linux/kobject.h>
 #include <linux/module.h>
 #include <linux/sched/prio.h>
@@ -21,6 +22,7 @@ static void kth_release(struct kobject *kobj)
 	struct kth_thread *t = container_of(kobj, struct kth_thread, kobj);
 
 	kth_queue_free(&t->queue);
+	kfree(t->cpus);
 	kfree(t);
 }
 
@@ -70,6 +72,12 @@ static int kth_config_check(const struct kth_config *cfg)
 	if (cfg->nice < MIN_NICE || cfg->nice > MAX_NICE) {
 		pr_err("%s: nice %d out of range %d..%d\n", cfg->name, cfg->nice,
 		       MIN_NICE, MAX_NICE);
+		return -EINVAL;
+	}
+	if (cfg->cpus && !cpumask_intersects(cfg->cpus, cpu_possible_mask)) {
+		pr_err("%s: cpus '%*pbl' holds no possible CPU; allowed: a mask with one of %*pbl\n",
+		       cfg->name, cpumask_pr_args(cfg->cpus),
+		       cpumask_pr_args(cpu_possible_mask));
 		return -EINVAL;
 	}
 	unknown = cfg->flags & ~(unsigned int)KTH_FLAGS_ALL;
@@ -171,6 +179,14 @@ struct kth_thread *__kth_create(const struct kth_config *cfg,
 	kth_sampler_init(t, cfg->sample_ms);
 	kth_kobject_init(&t->kobj, &kth_ktype);	/* from here kobject_put frees */
 
+	if (cfg->cpus) {
+		t->cpus = kmalloc(cpumask_size(), GFP_KERNEL);
+		if (!t->cpus) {
+			ret = -ENOMEM;
+			goto out_put;
+		}
+		cpumask_copy(t->cpus, cfg->cpus);
+	}
 	ret = kth_set_helper(t, cfg->helper);
 	if (ret)
 		goto out_put;

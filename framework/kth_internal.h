@@ -202,6 +202,7 @@ struct kth_thread {
 	unsigned int flags;
 	int nice;
 	const struct attribute_group **groups;
+	struct cpumask *cpus;		/* NULL: any CPU */
 
 	struct mutex lifecycle_lock;	/* start, stop, pause, resume */
 	struct task_struct *task;

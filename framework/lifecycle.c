@@ -15,6 +15,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpumask.h>
 #include <linux/freezer.h>
 #include <linux/kthread.h>
 #include <linux/rcupdate.h>
@@ -194,15 +195,31 @@ static void kth_run(struct kth_thread *t)
 	kth_queue_close(t);
 }
 
+/* Move the thread onto &kth_config.cpus, if the driver named any. */
+static int kth_apply_cpus(struct kth_thread *t)
+{
+	int ret;
+
+	if (!t->cpus)
+		return 0;
+	ret = set_cpus_allowed_ptr(current, t->cpus);
+	if (ret)
+		pr_err("%s: cannot run on cpus %*pbl (online: %*pbl): %d\n",
+		       t->name, cpumask_pr_args(t->cpus),
+		       cpumask_pr_args(cpu_online_mask), ret);
+	return ret;
+}
+
 /* The thread function every helper thread runs. */
 int kth_thread_fn(void *data)
 {
 	struct kth_thread *t = data;
-	int ret = 0;
+	int ret;
 
 	set_freezable();
 	set_user_nice(current, t->nice);
-	if (t->ops->setup)
+	ret = kth_apply_cpus(t);
+	if (!ret && t->ops->setup)
 		ret = t->ops->setup(t);
 	if (!ret) {
 		if (t->flags & KTH_SIGNALS)

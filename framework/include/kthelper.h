@@ -134,6 +134,14 @@ struct kth_ops {
  * @nice: the thread's nice value, -20..19 (0 by default); -20 is what
  *	system_highpri_wq's workers run at, for a handler that must start
  *	soon after a post even on a busy CPU.
+ * @cpus: the CPUs the thread may run on, or NULL for any (the default);
+ *	copied.  Name the CPU your events are posted from (the interrupt's)
+ *	when the time from post to handler matters: the post then wakes the
+ *	thread on the CPU it runs on, as a per-CPU workqueue's work runs
+ *	where it was queued, instead of waking another, idle CPU.  Each
+ *	kth_start() applies it; it must hold a possible CPU.  If all of them
+ *	go offline, the scheduler moves the thread to another CPU until its
+ *	next start.
  * @groups: the driver's own attributes, NULL-terminated, added to
  *	/sys/kernel/kthelper/<name>/ (a ``trigger`` file, say); their show
  *	and store get the thread's kobject: kth_from_kobj() turns it into
@@ -154,6 +162,7 @@ struct kth_config {
 	unsigned int sample_ms;
 	int nice;
 	const struct attribute_group **groups;
+	const struct cpumask *cpus;
 };
 
 /**

@@ -146,7 +146,7 @@ struct bench_figures {
 	u64 tput[BENCH_SIZES][MECH_COUNT][BENCH_CPUS];	/* ns/event */
 	u64 post[MECH_COUNT][BENCH_CPUS];	/* producers' span ns/post */
 	u64 irq_post[MECH_COUNT][BENCH_CPUS];	/* ns/post in hard IRQ */
-	u64 lat_p50[3], lat_p99[3];		/* enum bench_lat_kind */
+	u64 lat_p50[4], lat_p99[4];		/* enum bench_lat_kind */
 	long idle_switches;			/* -1: not measured */
 };
 
@@ -161,7 +161,14 @@ void bench_hardirq(void);
 bool bench_post_cost(unsigned int runs, u64 *ns, unsigned int *n);
 
 /* bench_latency.c */
-enum bench_lat_kind { LAT_KTH, LAT_KWORKER, LAT_HIGHPRI_WQ, LAT_COUNT };
+enum bench_lat_kind {
+	LAT_KTH,	/* kthelper, &kth_config.cpus: the timer's CPU */
+	LAT_KTH_ANY,	/* kthelper on any CPU (the default) */
+	LAT_KWORKER,	/* kthread_worker on any CPU (its default) */
+	LAT_HIGHPRI_WQ,	/* per-CPU: runs where it was queued */
+	LAT_COUNT
+};
+
 #define BENCH_LAT_RESULTS	LAT_COUNT
 void bench_latencies(void);
 bool bench_latency_params_ok(void);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bench_latency.c - from hard IRQ (a pinned hrtimer) to the handler, p50
- * and p99 over lat_samples events: kthelper (its thread at lat_nice),
- * kthread_worker, system_highpri_wq.
+ * bench_latency.c - from hard IRQ (an hrtimer pinned to the last online
+ * CPU) to the handler, p50 and p99 over lat_samples events: kthelper (its
+ * thread at lat_nice) with &kth_config.cpus naming the timer's CPU, and
+ * on any CPU; kthread_worker (any CPU); system_highpri_wq, whose work runs
+ * on the CPU that queued it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -42,12 +44,12 @@ struct lat_work {
 
 static u64 *lat;		/* lat_samples latencies, in ns */
 static atomic_t lat_seen;
-static int lat_tick_cpu;	/* the pinned timer's CPU */
+static unsigned int lat_tick_cpu;	/* the pinned timer's CPU */
 static atomic_t lat_on_tick_cpu;	/* samples handled on that CPU */
 static unsigned int lat_fired;
 static enum bench_lat_kind lat_kind;
 static struct completion lat_done;
-static struct kth_thread *lat_thread;
+static struct kth_thread *lat_thread[2];	/* LAT_KTH, LAT_KTH_ANY */
 static struct kthread_worker *lat_worker;
 static struct lat_kwork *lat_kworks;	/* one per sample */
 static struct lat_work *lat_works;
@@ -68,7 +70,7 @@ static void lat_record(u64 t0)
 	int i = atomic_inc_return(&lat_seen) - 1;
 
 	/* a handler on another CPU had that CPU woken up: it shows here */
-	if (raw_smp_processor_id() == READ_ONCE(lat_tick_cpu))
+	if (raw_smp_processor_id() == lat_tick_cpu)
 		atomic_inc(&lat_on_tick_cpu);
 
 	if (i < lat_samples)
@@ -99,10 +101,10 @@ static enum hrtimer_restart lat_tick(struct hrtimer *timer)
 	unsigned int i = lat_fired++;
 	u64 now = ktime_get_ns();
 
-	WRITE_ONCE(lat_tick_cpu, smp_processor_id());
 	switch (lat_kind) {
 	case LAT_KTH:
-		kth_post(lat_thread, &now, sizeof(now));
+	case LAT_KTH_ANY:
+		kth_post(lat_thread[lat_kind], &now, sizeof(now));
 		break;
 	case LAT_KWORKER:
 		lat_kworks[i].t0 = now;
@@ -121,6 +123,13 @@ static enum hrtimer_restart lat_tick(struct hrtimer *timer)
 	return HRTIMER_RESTART;
 }
 
+/* On lat_tick_cpu, from an IPI: the pinned timer stays there. */
+static void lat_arm(void *unused)
+{
+	hrtimer_start(&lat_timer, ns_to_ktime(lat_period_us * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+}
+
 static bool bench_latency(enum bench_lat_kind kind, u64 *p50, u64 *p99)
 {
 	bool ok;
@@ -130,8 +139,7 @@ static bool bench_latency(enum bench_lat_kind kind, u64 *p50, u64 *p99)
 	atomic_set(&lat_seen, 0);
 	atomic_set(&lat_on_tick_cpu, 0);
 	reinit_completion(&lat_done);
-	hrtimer_start(&lat_timer, ns_to_ktime(lat_period_us * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_PINNED_HARD);
+	smp_call_function_single(lat_tick_cpu, lat_arm, NULL, 1);
 	ok = wait_for_completion_timeout(&lat_done, 60 * HZ);
 	hrtimer_cancel(&lat_timer);
 	if (!ok)
@@ -150,6 +158,7 @@ static int lat_setup(void)
 		.nice = lat_nice,
 	};
 	unsigned int i;
+	int ret;
 
 	init_completion(&lat_done);
 	lat = kvcalloc(lat_samples, sizeof(*lat), GFP_KERNEL);
@@ -161,15 +170,23 @@ static int lat_setup(void)
 		kthread_init_work(&lat_kworks[i].work, lat_kwork_fn);
 		INIT_WORK(&lat_works[i].work, lat_work_fn);
 	}
-	lat_thread = kth_create(&cfg);
-	if (IS_ERR(lat_thread))
-		return PTR_ERR(lat_thread);
+	lat_tick_cpu = cpumask_last(cpu_online_mask);
+	cfg.cpus = cpumask_of(lat_tick_cpu);
+	lat_thread[LAT_KTH] = kth_create(&cfg);
+	if (IS_ERR(lat_thread[LAT_KTH]))
+		return PTR_ERR(lat_thread[LAT_KTH]);
+	cfg.name = "kth_bench_lat_any";
+	cfg.cpus = NULL;
+	lat_thread[LAT_KTH_ANY] = kth_create(&cfg);
+	if (IS_ERR(lat_thread[LAT_KTH_ANY]))
+		return PTR_ERR(lat_thread[LAT_KTH_ANY]);
 	lat_worker = kthread_create_worker(0, "kth_bench_lkw");
 	if (IS_ERR(lat_worker))
 		return PTR_ERR(lat_worker);
 	kth_hrtimer_setup(&lat_timer, lat_tick, CLOCK_MONOTONIC,
 			  HRTIMER_MODE_REL_PINNED_HARD);
-	return kth_start(lat_thread);
+	ret = kth_start(lat_thread[LAT_KTH]);
+	return ret ? ret : kth_start(lat_thread[LAT_KTH_ANY]);
 }
 
 /* Undo lat_setup(), as far as it went. */
@@ -177,8 +194,8 @@ static void lat_teardown(void)
 {
 	if (!IS_ERR_OR_NULL(lat_worker))
 		kthread_destroy_worker(lat_worker);
-	if (!IS_ERR_OR_NULL(lat_thread))
-		kth_destroy(lat_thread);
+	kth_destroy(lat_thread[LAT_KTH_ANY]);	/* NULL or ERR_PTR: no-op */
+	kth_destroy(lat_thread[LAT_KTH]);
 	kvfree(lat_works);
 	kvfree(lat_kworks);
 	kvfree(lat);
@@ -191,7 +208,8 @@ static void lat_teardown(void)
 void bench_latencies(void)
 {
 	static const char * const names[LAT_COUNT] = {
-		[LAT_KTH] = "kthelper", [LAT_KWORKER] = "kthread_worker",
+		[LAT_KTH] = "kthelper", [LAT_KTH_ANY] = "kthelper_any_cpu",
+		[LAT_KWORKER] = "kthread_worker",
 		[LAT_HIGHPRI_WQ] = "system_highpri_wq",
 	};
 	bool set_up = !lat_setup(), ok;
@@ -207,7 +225,8 @@ void bench_latencies(void)
 				div_u64(bench_fig.lat_p50[k], 1000),
 				div_u64(bench_fig.lat_p99[k], 1000),
 				lat_samples, atomic_read(&lat_on_tick_cpu),
-				k == LAT_KTH ? ", thread at lat_nice" : "");
+				k == LAT_KTH ? ", thread at lat_nice, cpus = the timer's" :
+				k == LAT_KTH_ANY ? ", thread at lat_nice, any CPU" : "");
 		snprintf(name, sizeof(name), "latency_%s_all_samples", names[k]);
 		bench_result(ok, name);
 	}

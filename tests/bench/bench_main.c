@@ -209,7 +209,7 @@ static void bench_targets(void)
 	const struct bench_figures *f = &bench_fig;
 	char r[BENCH_RATIO_LEN], r2[BENCH_RATIO_LEN];
 
-	pr_info("# targets, ratios of this run's figures: kthelper's throughput or post rate over the other's, higher is better; latency kthelper's / system_highpri_wq's, lower is better:\n");
+	pr_info("# targets, ratios of this run's figures: kthelper's throughput or post rate over the other's, higher is better; latency kthelper's (cpus: the timer's CPU) / system_highpri_wq's, lower is better:\n");
 	pr_info("# target vs-kthread_worker-1cpu %s (goal 1.00x)\n",
 		bench_ratio(r, sizeof(r), f->tput[0][MECH_KWORKER][0],
 			    f->tput[0][MECH_KTH][0]));
@@ -241,6 +241,12 @@ static void bench_targets(void)
 			    f->tput[0][MECH_KTH][0]),
 		bench_ratio(r2, sizeof(r2), f->tput[0][MECH_KWORKER_CLOCK][1],
 			    f->tput[0][MECH_KTH][1]));
+	/* what placement costs: the thread left on any CPU */
+	pr_info("# figure latency-any-cpu-vs-highpri p50 %s p99 %s (kthelper's thread on any CPU, the default, / system_highpri_wq's)\n",
+		bench_ratio(r, sizeof(r), f->lat_p50[LAT_KTH_ANY],
+			    f->lat_p50[LAT_HIGHPRI_WQ]),
+		bench_ratio(r2, sizeof(r2), f->lat_p99[LAT_KTH_ANY],
+			    f->lat_p99[LAT_HIGHPRI_WQ]));
 	/* no goal: a regression shows only against another run's figure */
 	pr_info("# figure hardirq-post-ns-1cpu %llu (kthread_queue_work %llu)\n",
 		f->irq_post[MECH_KTH][0], f->irq_post[MECH_KWORKER][0]);

@@ -4,7 +4,8 @@
 # kthread, and a workqueue with a kmalloc() per event: throughput with one
 # producer and with one on each CPU, payloads of 16, 64 and 256 bytes; the
 # post side alone with the consumer held off; producers in hard IRQ;
-# hard-IRQ -> handler latency against kthread_worker and system_highpri_wq;
+# hard-IRQ -> handler latency, kthelper with &kth_config.cpus naming the
+# timer's CPU and on any CPU, against kthread_worker and system_highpri_wq;
 # an idle thread's context switches.  Then kth_post()'s cost alone
 # (post_only=1) with tracing off, with the kthelper:kth_post event on, and
 # off again.  Last, the targets, one "# target NAME RATIOx (goal GOALx)"

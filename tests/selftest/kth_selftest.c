@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/jiffies.h>
@@ -44,6 +45,8 @@ struct st_record {
 	u64 seq;
 	u64 timestamp_ns;
 	struct st_payload p;
+	int cpu;			/* where the handler ran */
+	int nr_cpus_allowed;		/* on how many CPUs it may run */
 };
 
 struct st_ctx {
@@ -75,6 +78,8 @@ static void st_handle(struct kth_thread *t, const struct kth_event *ev)
 		c->rec[i].seq = ev->seq;
 		c->rec[i].timestamp_ns = ev->timestamp_ns;
 		memcpy(&c->rec[i].p, ev->data, sizeof(c->rec[i].p));
+		c->rec[i].cpu = raw_smp_processor_id();
+		c->rec[i].nr_cpus_allowed = current->nr_cpus_allowed;
 	}
 	atomic_inc(&c->handled);
 }
@@ -92,8 +97,9 @@ static const struct kth_ops st_ops = {
 	.reload = st_reload,
 };
 
-static struct st_ctx *st_create(const char *name, unsigned int queue_len,
-				enum kth_overflow overflow)
+static struct st_ctx *st_create_on(const char *name, unsigned int queue_len,
+				   enum kth_overflow overflow,
+				   const struct cpumask *cpus)
 {
 	struct kth_config cfg = {
 		.name = name,
@@ -102,6 +108,7 @@ static struct st_ctx *st_create(const char *name, unsigned int queue_len,
 		.queue_len = queue_len,
 		.overflow = overflow,
 		.flags = KTH_SIGNALS,
+		.cpus = cpus,
 	};
 	struct st_ctx *c;
 
@@ -122,6 +129,12 @@ out_free_rec:
 out_free_ctx:
 	kfree(c);
 	return NULL;
+}
+
+static struct st_ctx *st_create(const char *name, unsigned int queue_len,
+				enum kth_overflow overflow)
+{
+	return st_create_on(name, queue_len, overflow, NULL);
 }
 
 static void st_destroy(struct st_ctx *c)
@@ -272,6 +285,9 @@ static bool test_bad_config(void)
 	cfg.flags = BIT(31);
 	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
 	cfg.flags = KTH_FLAGS_ALL;
+	cfg.cpus = cpu_none_mask;
+	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
+	cfg.cpus = NULL;
 	t = kth_create(&cfg);
 	if (IS_ERR(t))
 		return false;
@@ -746,6 +762,106 @@ out:
 	return ok;
 }
 
+/*
+ * &kth_config.cpus: a thread bound to the last online CPU may run there
+ * only, and handles every event there, posted from each CPU, and again
+ * after a restart.
+ */
+static bool test_cpus(void)
+{
+	unsigned int cpu = cpumask_last(cpu_online_mask), post_cpu;
+	struct st_cpu_post p = {};
+	struct st_ctx *c;
+	int i, n = 0, round;
+	bool ok = false;
+
+	c = st_create_on("kth_st_cpus", 64, KTH_DROP_NEWEST, cpumask_of(cpu));
+	if (!c)
+		return false;
+	p.c = c;
+	for (round = 0; round < 2; round++) {
+		if (kth_start(c->t))
+			goto out;
+		for_each_online_cpu(post_cpu) {
+			p.producer = post_cpu;
+			p.index = n++;
+			smp_call_function_single(post_cpu, st_cpu_post_one, &p, 1);
+			if (p.ret)
+				goto out;
+		}
+		if (!st_wait(st_handled_is, c, n, 5000))
+			goto out;
+		kth_stop(c->t);
+	}
+	for (i = 0; i < n; i++) {
+		if (c->rec[i].cpu != cpu || c->rec[i].nr_cpus_allowed != 1) {
+			pr_err("cpus: event %d handled on CPU %d by a thread allowed %d CPUs; bound to CPU %u\n",
+			       i, c->rec[i].cpu, c->rec[i].nr_cpus_allowed, cpu);
+			goto out;
+		}
+	}
+	ok = true;
+out:
+	st_destroy(c);
+	return ok;
+}
+
+/*
+ * &kth_config.cpus across CPU hotplug: the thread's only CPU goes offline
+ * while it sleeps; the scheduler lets it run elsewhere and posts are still
+ * handled; a start while no CPU of the mask is online fails with -EINVAL;
+ * once the CPU is back, a start binds the thread to it again.  The CPU is
+ * the last online one, never CPU 0.
+ */
+static bool test_cpus_hotplug(void)
+{
+	unsigned int cpu = cpumask_last(cpu_online_mask);
+	bool ok = false, down = false;
+	struct st_ctx *c;
+	int ret;
+
+	if (!cpu) {
+		pr_err("cpus_hotplug: needs a second online CPU to take offline\n");
+		return false;
+	}
+	c = st_create_on("kth_st_hotplug", 16, KTH_DROP_NEWEST, cpumask_of(cpu));
+	if (!c)
+		return false;
+	if (kth_start(c->t) || st_post(c, 0, 0) ||
+	    !st_wait(st_handled_is, c, 1, 5000))
+		goto out;
+	ret = remove_cpu(cpu);
+	if (ret) {
+		pr_err("cpus_hotplug: remove_cpu(%u): %d\n", cpu, ret);
+		goto out;
+	}
+	down = true;
+	if (st_post(c, 0, 1) || !st_wait(st_handled_is, c, 2, 5000) ||
+	    c->rec[1].cpu == cpu || c->rec[1].nr_cpus_allowed < 2)
+		goto out;
+	kth_stop(c->t);
+	ret = kth_start(c->t);
+	if (ret != -EINVAL) {
+		pr_err("cpus_hotplug: start with CPU %u offline: %d, not -EINVAL\n",
+		       cpu, ret);
+		goto out;
+	}
+	ret = add_cpu(cpu);
+	down = false;
+	if (ret) {
+		pr_err("cpus_hotplug: add_cpu(%u): %d\n", cpu, ret);
+		goto out;
+	}
+	ok = kth_start(c->t) == 0 && st_post(c, 0, 2) == 0 &&
+	     st_wait(st_handled_is, c, 3, 5000) && c->rec[2].cpu == cpu &&
+	     c->rec[2].nr_cpus_allowed == 1;
+out:
+	if (down)
+		add_cpu(cpu);
+	st_destroy(c);
+	return ok;
+}
+
 /* The thread came back to the queue after @n events and found it empty. */
 static bool st_queue_handled_is(struct st_ctx *c, long n)
 {
@@ -876,6 +992,8 @@ static const struct {
 	{ "pause_resume", test_pause_resume },
 	{ "sigstop_sigcont", test_sigstop_sigcont },
 	{ "restart", test_restart },
+	{ "cpus", test_cpus },
+	{ "cpus_hotplug", test_cpus_hotplug },
 	{ "bound_both_cpus_newest", test_bound_both_cpus_newest },
 	{ "bound_both_cpus_oldest", test_bound_both_cpus_oldest },
 	{ "burst_one_wakeup", test_burst_one_wakeup },
