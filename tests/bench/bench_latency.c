@@ -175,7 +175,7 @@ static int lat_setup(void)
 	lat_thread[LAT_KTH] = kth_create(&cfg);
 	if (IS_ERR(lat_thread[LAT_KTH]))
 		return PTR_ERR(lat_thread[LAT_KTH]);
-	cfg.name = "kth_bench_lat_any";
+	cfg.name = "kth_bench_lany";
 	cfg.cpus = NULL;
 	lat_thread[LAT_KTH_ANY] = kth_create(&cfg);
 	if (IS_ERR(lat_thread[LAT_KTH_ANY]))
@@ -212,9 +212,13 @@ void bench_latencies(void)
 		[LAT_KWORKER] = "kthread_worker",
 		[LAT_HIGHPRI_WQ] = "system_highpri_wq",
 	};
-	bool set_up = !lat_setup(), ok;
+	int ret = lat_setup();
+	bool set_up = !ret, ok;
 	unsigned int k;
 	char name[64];
+
+	if (ret)
+		pr_err("latency runs: setup failed: %d\n", ret);
 
 	for (k = 0; k < LAT_COUNT; k++) {
 		ok = set_up && bench_latency(k, &bench_fig.lat_p50[k],
