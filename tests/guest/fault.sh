@@ -10,6 +10,11 @@
 # The systematic sweep of fault-injection.rst ("fail-nth"), with kth-failnth:
 # for N = 1, 2, 3... the N-th slab allocation (GFP_KERNEL ones included)
 # of the insmod task fails, until a load passes fewer than N allocations.
+# The count begins where the module's own code is about to run (its
+# parameters, sysfs directory and init): kth_failarm (tests/fault/) arms
+# fail-nth there.  The kernel's loader before that point is not swept:
+# its notifiers WARN by design when they cannot allocate (jump labels,
+# trace events), which would test the kernel, not kthelper.
 # Every injected load must either fail with an error or load a working
 # module (the failure was absorbed, kvmalloc() falling back to vmalloc()
 # say); a failed load leaves no module, no sysfs directory, no thread.
@@ -18,6 +23,12 @@
 # kthread_create() fail at each of its allocations.  Leaks are kmemleak's
 # part (a scan at the end of the boot); oopses, lockdep, KASAN the
 # clean-log check's.
+#
+# A failed allocation the kernel reports (warn_alloc(): "vmalloc error",
+# "page allocation failure", with a stack dump), such as kthreadd's
+# thread stack, is the report of the injected fault: tests/run's
+# clean-log check accepts the stack dump of such a report only when a
+# "FAULT_INJECTION: forcing a failure" line directly precedes it.
 #
 # Only the kernel's ordinary slab caches fail (failslab's cache-filter:
 # slub_debug=A marks every cache but kmemleak's and debug objects'): those
@@ -47,6 +58,7 @@ echo 0 >$FS/probability
 echo Y >$FS/cache-filter
 echo "# failslab on $(grep -lx 1 /sys/kernel/slab/*/failslab | wc -l) of $(ls /sys/kernel/slab | wc -l) slab caches; not on: $(grep -Lx 1 /sys/kernel/slab/*/failslab | cut -d/ -f5 | tr '\n' ' ')"
 MAX=3000
+kth_insmod kth_failarm || { not_ok load-kth_failarm "insmod failed"; exit 1; }
 
 loaded() { grep -q "^$1 " /proc/modules; }
 thread_of() { # MODULE: its thread's name
@@ -160,3 +172,4 @@ echo "# $injected faults reported by the kernel"
 check faults-reported [ "$injected" -gt 0 ]
 check start-failures-logged sh -c "dmesg | grep -q 'start failed: -12'"
 check rmmod-kthelper kth_rmmod kthelper
+check rmmod-kth_failarm kth_rmmod kth_failarm

@@ -52,12 +52,49 @@ judge_completed() { # NAME LOGFILE VMERR VMRC NRESULTS
 	fi
 }
 
+# The log without the stack dumps of injected allocation failures: the
+# kernel reports a failed allocation (warn_alloc(): "COMM: vmalloc error:"
+# or "COMM: page allocation failure:", then the task's stack), and when a
+# fault-injection line ("FAULT_INJECTION: forcing a failure", with
+# CONFIG_FAULT_INJECTION, the fault scenario) precedes the report by at
+# most 4 lines, that report is the injected fault's, not a bug: its "Call
+# Trace:" (at most 4 lines after the report) is dropped.  Anything else in
+# the dump is judged as ever.
+without_injected_alloc_reports() { # LOGFILE
+	awk '
+	/FAULT_INJECTION: forcing a failure/ { fault = NR }
+	/: (vmalloc error|page allocation failure): / && fault && NR - fault <= 4 { report = NR }
+	/Call Trace:/ && report && NR - report <= 4 { report = 0; next }
+	{ print }' "$1"
+}
+
+# static.clean-log.selftest: the judge on its examples, tests/harness/
+# clean-log/.  In bad.log the bad lines are exactly those that end in
+# "expected"; good.log (injected faults' reports) has bad lines only
+# before its injected reports are taken out, and none after.
+judge_selftest() {
+	local dir=$topdir/tests/harness/clean-log got want
+	got=$(without_injected_alloc_reports "$dir/bad.log" | grep -E "$bad_log") || got=
+	want=$(grep -E ' expected$' "$dir/bad.log") || want=
+	if [[ -z $want || $got != "$want" ]]; then
+		add_result "not ok" static.clean-log.selftest \
+			"bad.log: $(wc -l <<<"$want") line(s) marked expected, judged bad: $(grep -c . <<<"$got")"
+	elif ! grep -Eq "$bad_log" "$dir/good.log"; then
+		add_result "not ok" static.clean-log.selftest "good.log has no stack dump to take out: it tests nothing"
+	elif got=$(without_injected_alloc_reports "$dir/good.log" | grep -E "$bad_log"); then
+		add_result "not ok" static.clean-log.selftest "good.log: judged bad: ${got%%$'\n'*}"
+	else
+		add_result ok static.clean-log.selftest
+	fi
+}
+
 # NAME.clean-log (results quoting a bad line are not counted twice).  The
 # whole log is read: a `grep -m 1` would end the pipe early, and pipefail
 # would then turn the SIGPIPE of the first grep into "no bad line".
 judge_clean_log() { # NAME LOGFILE
 	local name=$1 logfile=$2 bad first nbad
-	bad=$(grep -v 'KTH-RESULT' "$logfile" | grep -E "$bad_log") || bad=
+	bad=$(without_injected_alloc_reports "$logfile" | grep -v 'KTH-RESULT' |
+	      grep -E "$bad_log") || bad=
 	if [[ -z $bad ]]; then
 		add_result ok "$name.clean-log"
 	else

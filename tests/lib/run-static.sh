@@ -4,8 +4,9 @@
 # run-static.sh - tests/run's static stage, sourced by it: the static
 # analysis gate (scripts/kth-check --ktap and its --selftest), the lint of
 # the guest scenarios' checks (tests/harness/kth-lint-guest and its
-# --selftest) and the build matrix (tests/tiers/kth-build-matrix --ktap)
-# before any boot, their results static.*, their logs in build/static/.
+# --selftest), the build matrix (tests/tiers/kth-build-matrix --ktap) and
+# the clean-log judge's selftest (run-judge.sh) before any boot, their
+# results static.*, their logs in build/static/.
 
 run_static_stage() {
 	local staticlog=$builddir/static start failed_before gate_rc rules_rc matrix_rc
@@ -45,6 +46,8 @@ run_static_stage() {
 		"kth-lint-guest --selftest exited $lint_self_rc: $(tail -n 1 "$staticlog/guest-checks.log")"
 	collect_results "$staticlog/build-matrix.log" static
 	nresults=$((nresults + collected))
+	judge_selftest
+	nresults=$((nresults + 1))
 	[[ $matrix_rc -le 1 ]] || add_result "not ok" static.build-matrix \
 		"exited $matrix_rc: $(tail -n 1 "$staticlog/build-matrix.log")"
 	add_note "static analysis: $secs s, findings in ${staticlog#"$topdir"/}/kth-check.log, rules.log, guest-checks.log and build-matrix.log"
