@@ -140,7 +140,7 @@ struct kth_ops {
  *	thread on the CPU it runs on, as a per-CPU workqueue's work runs
  *	where it was queued, instead of waking another, idle CPU.  Each
  *	kth_start() applies it; it must hold a possible CPU.  If all of them
- *	go offline, the scheduler moves the thread to another CPU until its
+ *	go offline, the scheduler lets the thread run on any CPU until its
  *	next start.
  * @groups: the driver's own attributes, NULL-terminated, added to
  *	/sys/kernel/kthelper/<name>/ (a ``trigger`` file, say); their show
