@@ -139,7 +139,11 @@ static bool bench_latency(enum bench_lat_kind kind, u64 *p50, u64 *p99)
 	atomic_set(&lat_seen, 0);
 	atomic_set(&lat_on_tick_cpu, 0);
 	reinit_completion(&lat_done);
-	smp_call_function_single(lat_tick_cpu, lat_arm, NULL, 1);
+	if (smp_call_function_single(lat_tick_cpu, lat_arm, NULL, 1)) {
+		pr_err("latency runs: CPU %u, the timer's, is offline\n",
+		       lat_tick_cpu);
+		return false;
+	}
 	ok = wait_for_completion_timeout(&lat_done, 60 * HZ);
 	hrtimer_cancel(&lat_timer);
 	if (!ok)
