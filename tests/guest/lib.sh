@@ -96,6 +96,18 @@ kth_insmod() {
 	insmod "$KTH_MODDIR/$_kth_m.ko" "$@"
 }
 
+# load_params MODULE: the parameters of a project module's cheapest load,
+# for the scenarios that load every module (smoke, perms); the test
+# modules have scenarios of their own.  Status 1: the module cannot load
+# on this kernel (kth_failarm, fault.sh's, needs fail-nth).
+load_params() {
+	case $1 in
+	kth_selftest) echo "run_tests=0" ;;
+	kth_bench) echo "n_events=1000 rounds=1 lat_samples=100 lat_period_us=50" ;;
+	kth_failarm) [ -e /proc/thread-self/fail-nth ] ;;
+	esac
+}
+
 # kth_rmmod NAME: unload a module.
 kth_rmmod() {
 	rmmod "$1"

@@ -19,15 +19,8 @@ kth_insmod kthelper || { not_ok load-kthelper "insmod failed"; exit 1; }
 mods=
 for ko in "$KTH_MODDIR"/*.ko; do
 	m=$(basename "$ko" .ko)
-	# the test modules' cheapest work, as in smoke.sh
-	case $m in
-	kthelper) continue ;;
-	# fault.sh's arming module loads only where there is fail-nth
-	kth_failarm) [ -e /proc/thread-self/fail-nth ] || continue; params= ;;
-	kth_selftest) params="run_tests=0" ;;
-	kth_bench) params="n_events=1000 rounds=1 lat_samples=100 lat_period_us=50" ;;
-	*) params= ;;
-	esac
+	[ "$m" != kthelper ] || continue
+	params=$(load_params "$m") || continue
 	# shellcheck disable=SC2086
 	if kth_insmod "$m" $params; then
 		mods="$mods $m"

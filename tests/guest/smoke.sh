@@ -32,15 +32,7 @@ for ko in /lib/modules/kth/*.ko; do
 	[ -e "$ko" ] || break
 	found=1
 	name=$(basename "$ko" .ko)
-	# the test modules get their cheapest work; they have scenarios of
-	# their own
-	case $name in
-	kth_selftest) params="run_tests=0" ;;
-	# fault.sh's arming module loads only where there is fail-nth
-	kth_failarm) [ -e /proc/thread-self/fail-nth ] || continue; params= ;;
-	kth_bench) params="n_events=1000 rounds=1 lat_samples=100 lat_period_us=50" ;;
-	*) params= ;;
-	esac
+	params=$(load_params "$name") || continue
 	# shellcheck disable=SC2086
 	if modprobe "$name" $params; then
 		ok "load-$name"

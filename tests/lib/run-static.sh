@@ -46,10 +46,10 @@ run_static_stage() {
 		"kth-lint-guest --selftest exited $lint_self_rc: $(tail -n 1 "$staticlog/guest-checks.log")"
 	collect_results "$staticlog/build-matrix.log" static
 	nresults=$((nresults + collected))
-	judge_selftest
-	nresults=$((nresults + 1))
 	[[ $matrix_rc -le 1 ]] || add_result "not ok" static.build-matrix \
 		"exited $matrix_rc: $(tail -n 1 "$staticlog/build-matrix.log")"
+	judge_selftest
+	nresults=$((nresults + 1))
 	add_note "static analysis: $secs s, findings in ${staticlog#"$topdir"/}/kth-check.log, rules.log, guest-checks.log and build-matrix.log"
 	nfailed=$((failed - failed_before))
 	if [[ $nfailed -eq 0 ]]; then
