@@ -19,15 +19,28 @@
 # may have changed: .kth-probes.cmd keeps the command, the results and the
 # headers the probes read, and is a makefile that make remakes (then reads
 # again) when a probe, one of those headers or the command changes, as
-# Kbuild's own .*.cmd files work.  Only when ./Kbuild is read to build
-# objects (scripts/Makefile.build), not by modpost or clean.
+# Kbuild's own .*.cmd files work.
+#
+# What they found is in kth-probes.txt beside the build (each probe, yes or
+# no, and for a no the compiler's first error), and on the console under
+# V=1, where the probes run at every build.
+#
+# Only when ./Kbuild is read to build objects (scripts/Makefile.build), not
+# by modpost or clean.  MAKEFILE_LIST names it $(srctree)/scripts/...: an
+# absolute path for a headers package or an O= tree, but for a tree built
+# in place ($(srctree) is .) plain scripts/Makefile.build, since make drops
+# a leading ./ from a file name.
 
-ifneq ($(filter %/scripts/Makefile.build,$(MAKEFILE_LIST)),)
+ifneq ($(filter %/scripts/Makefile.build scripts/Makefile.build,$(MAKEFILE_LIST)),)
 
 kth-probe-dir := $(src)/framework/probes
 kth-probe-names := $(sort $(basename $(notdir $(wildcard $(kth-probe-dir)/*.c))))
 kth-probe-cache := $(obj)/.kth-probes.cmd
 kth-probe-new := $(obj)/.kth-probes.new.cmd
+kth-probe-report := $(obj)/kth-probes.txt
+kth-probe-verbose := $(findstring 1,$(KBUILD_VERBOSE))
+# (5.10's auto.conf quotes its strings)
+kth-probe-cc-text := $(subst ",,$(CONFIG_CC_VERSION_TEXT))
 
 # This kernel's compiler and flags for a module object, less the warning
 # options (W=1's among them): a plain build and a W=1 build share results.
@@ -44,6 +57,13 @@ include $(kth-probe-cache)
 
 ifneq ($(strip $(kth-probes-cmd)),$(kth-probe-cmd))
 kth-probe-cache-force := FORCE
+endif
+# V=1: run them again to show them, once (make reads this file again
+# after remaking the cache, with MAKE_RESTARTS set).
+ifneq ($(kth-probe-verbose),)
+ifeq ($(MAKE_RESTARTS),)
+kth-probe-cache-force := FORCE
+endif
 endif
 
 kth-pound := \#
@@ -64,7 +84,14 @@ $(kth-probe-cache): $(kth-probe-names:%=$(kth-probe-dir)/%.c) \
 	echo "kth-probes-found := $$found" >>$(kth-probe-new); \
 	echo "kth-probes-deps := $$(sed -e 's/^[^:]*://' -e 's/\\$$//' $$tmp/*.d | \
 		tr ' ' '\n' | sort -u | tr '\n' ' ')" >>$(kth-probe-new); \
+	{ echo "# kthelper compile probes for $(KERNELRELEASE), $(kth-probe-cc-text)"; \
+	  $(foreach p,$(filter-out baseline,$(kth-probe-names)), \
+	  if grep -qsx $(p) $$tmp/found; then echo "yes $(p)"; else \
+		echo "no  $(p): $$(grep -m 1 'error' $$tmp/$(p).log | \
+			sed 's|^$(kth-probe-dir)/||')"; fi;) \
+	} >$(kth-probe-report); \
 	mv -f $(kth-probe-new) $@; \
+	$(if $(kth-probe-verbose),sed 's/^/  PROBES  /' $(kth-probe-report);) \
 	$(if $(filter silent_,$(quiet)),:,echo "  PROBES  kthelper: $$(echo $$found | wc -w) of \
 		$(words $(filter-out baseline,$(kth-probe-names))): $${found:-none}")
 
