@@ -9,6 +9,8 @@
 #   make check-matrix every scenario on bullseye 5.10 .. sid, generic and -rt
 #   make check-debug  the VM suite on a debug kernel (lockdep, KASAN,
 #                     kmemleak, UBSAN, fault injection), built once
+#   make check-trees  builds against kernel trees built in place, with O=
+#                     and with clang, each built once; the clang one booted
 #   make demo         boot a kernel with kthelper and show it at work
 #   make check-fresh [FULL=1] [SUDO=1]   setup, demo and the static stage
 #                     (FULL=1: make check) in a minimal Debian 12 root, as
@@ -41,17 +43,32 @@ endif
 endif
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
 
+# The kernel's own compiler (scripts/kth-kernel-cc reads it from KDIR's
+# configuration): LLVM=1 for a kernel built with clang, CC=gcc-N for one
+# built with a gcc other than this machine's `gcc`.  Where it is missing,
+# the script says what to install and the build stops.  A root has its
+# kernel's compiler; an LLVM= or CC= on the command line is kept.
+ifeq ($(KTH_IN_ROOT)$(filter command line,$(origin LLVM) $(origin CC)),)
+kth-kernel-cc = $(eval kth-kernel-cc := $(shell scripts/kth-kernel-cc $(KDIR) || \
+	echo kth-kernel-cc-failed))$(kth-kernel-cc)
+endif
+kth-check-kdir = $(if $(KTH_IN_ROOT),, \
+	$(if $(wildcard $(KDIR)/Makefile),, \
+		$(error kthelper: no kernel headers at $(KDIR); run scripts/kth-setup or set KDIR=)) \
+	$(if $(filter kth-kernel-cc-failed,$(kth-kernel-cc)), \
+		$(error kthelper: no compiler for the kernel in $(KDIR): see the line above)))
+
 .PHONY: all modules clean check check-ready check-static check-static-ready
 .PHONY: demo demo-ready setup new-driver
 
 all: modules
 
 modules:
-	@test -n "$(KTH_IN_ROOT)" -o -d "$(KDIR)" || { echo "kthelper: no kernel headers at $(KDIR); run scripts/kth-setup or set KDIR=" >&2; exit 1; }
-	$(KTH_IN_ROOT) $(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(kth-check-kdir)
+	$(KTH_IN_ROOT) $(MAKE) -C $(KDIR) M=$(CURDIR) $(kth-kernel-cc) modules
 
 clean:
-	$(KTH_IN_ROOT) $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(KTH_IN_ROOT) $(MAKE) -C $(KDIR) M=$(CURDIR) $(filter-out kth-kernel-cc-failed,$(kth-kernel-cc)) clean
 	rm -rf build
 
 setup:
@@ -85,8 +102,18 @@ check-matrix: setup
 # module against it, the VM suite on it (tests/tiers/kth-check-debug).
 .PHONY: check-debug
 check-debug:
-	scripts/kth-setup --debug-kernel
+	scripts/kth-setup --kernel-build
 	tests/tiers/kth-check-debug
+
+# kthelper against the kernel trees a kernel developer builds: Debian's
+# linux-source built in place, with O=, and with clang (LLVM=1), each
+# built once and cached (~/.cache/kthelper/trees); make check runs the
+# module builds on those already built and boots the clang one
+# (tests/tiers/kth-check-trees, Documentation/testing.rst "Kernel trees").
+.PHONY: check-trees
+check-trees:
+	scripts/kth-setup --kernel-build
+	tests/tiers/kth-check-trees
 
 # Setup from nothing (tests/tiers/kth-check-fresh): the committed HEAD,
 # cloned into a minimal Debian 12 root made with mmdebstrap (cached in

@@ -16,7 +16,7 @@ kmake() { # LOG ARGS...
 	local logf=$1
 	shift
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u KERNELRELEASE -u M -u W -u C \
-		make -C "$kdir" -k -j"$jobs" "$@" modules >"$logf" 2>&1
+		make -C "$kdir" -k -j"$jobs" "${kernel_cc[@]}" "$@" modules >"$logf" 2>&1
 }
 
 # Builds run on a copy of the tree, so that nothing is written into it and
