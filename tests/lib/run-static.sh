@@ -4,13 +4,14 @@
 # run-static.sh - tests/run's static stage, sourced by it: the static
 # analysis gate (scripts/kth-check --ktap and its --selftest), the lint of
 # the guest scenarios' checks (tests/harness/kth-lint-guest and its
-# --selftest), the build matrix (tests/tiers/kth-build-matrix --ktap) and
-# the clean-log judge's selftest (run-judge.sh) before any boot, their
-# results static.*, their logs in build/static/.
+# --selftest), the build matrix (tests/tiers/kth-build-matrix --ktap), the
+# builds against the kernel trees already built (tests/tiers/kth-tree-builds
+# --ktap) and the clean-log judge's selftest (run-judge.sh) before any
+# boot, their results static.*, their logs in build/static/.
 
 run_static_stage() {
 	local staticlog=$builddir/static start failed_before gate_rc rules_rc matrix_rc
-	local lint_rc lint_self_rc
+	local lint_rc lint_self_rc trees_rc
 	local secs nresults nfailed
 	[[ ${KTH_NO_SETUP:-0} == 1 ]] || "$scripts/kth-setup" ${kver:+"$kver"}
 	mkdir -p "$staticlog"
@@ -28,6 +29,8 @@ run_static_stage() {
 	lint_self_rc=$?
 	"$tiers/kth-build-matrix" --ktap >"$staticlog/build-matrix.log" 2>&1
 	matrix_rc=$?
+	"$tiers/kth-tree-builds" --ktap >"$staticlog/trees.log" 2>&1
+	trees_rc=$?
 	set -e
 	secs=$(elapsed_since "$start")
 	collect_results "$staticlog/kth-check.log" static
@@ -48,9 +51,13 @@ run_static_stage() {
 	nresults=$((nresults + collected))
 	[[ $matrix_rc -le 1 ]] || add_result "not ok" static.build-matrix \
 		"exited $matrix_rc: $(tail -n 1 "$staticlog/build-matrix.log")"
+	collect_results "$staticlog/trees.log" static
+	nresults=$((nresults + collected))
+	[[ $trees_rc -le 1 ]] || add_result "not ok" static.trees \
+		"kth-tree-builds exited $trees_rc: $(tail -n 1 "$staticlog/trees.log")"
 	judge_selftest
 	nresults=$((nresults + 1))
-	add_note "static analysis: $secs s, findings in ${staticlog#"$topdir"/}/kth-check.log, rules.log, guest-checks.log and build-matrix.log"
+	add_note "static analysis: $secs s, findings in ${staticlog#"$topdir"/}/kth-check.log, rules.log, guest-checks.log, build-matrix.log and trees.log"
 	nfailed=$((failed - failed_before))
 	if [[ $nfailed -eq 0 ]]; then
 		printf '%s s, %d checks\n' "$secs" "$nresults" >&2
