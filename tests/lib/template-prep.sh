@@ -19,10 +19,10 @@ check_generated_dkms() {
 	# shellcheck disable=SC2016 # DKMS's variables, literally
 	check dkms-conf-kernelver sh -c "grep -F 'MAKE[0]=' '$conf' | grep -qF 'KERNELRELEASE=\${kernelver} KDIR=\${kernel_source_dir} KTH_TREE= '"
 	check dkms-conf-no-uname sh -c "! grep -q 'uname' '$conf'"
-	# the DKMS source tree: sources only
+	# the DKMS source tree: sources only, and the Makefile's compiler script
 	if sh "$drv/$G/scripts/dkms" source "$work/dkms-src" >"$work/dkms-src.log" 2>&1; then
-		got=$(cd "$work/dkms-src" && find . -type f -printf '%P\n' | sort | tr '\n' ' ')
-		if [[ $got == "Kbuild Makefile dkms.conf $G.c " ]]; then
+		got=$(cd "$work/dkms-src" && find . -type f -printf '%P\n' | LC_ALL=C sort | tr '\n' ' ')
+		if [[ $got == "Kbuild Makefile dkms.conf $G.c scripts/kth-kernel-cc " ]]; then
 			ok dkms-source-files
 		else
 			not_ok dkms-source-files "got '$got'"
