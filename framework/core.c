@@ -1,11 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * core.c - the kthelper module: the "kthelper" kset and creating and
- * destroying helper threads.
+ * core.c - the kthelper module: the "kthelper" kset and class, creating and
+ * destroying helper threads, and their kernel-log lines.
+ *
+ * Each thread is a kobject in the kset, /sys/kernel/kthelper/<name>, whose
+ * release frees it, and has a device of its own in the class,
+ * /sys/class/kthelper/<name>, for one purpose: lines printed through it
+ * carry the kernel's structured metadata (SUBSYSTEM=kthelper,
+ * DEVICE=+kthelper:<name>), which the journal turns into fields.  The
+ * device's uevents are suppressed: udev sees the thread's uevents only,
+ * from the kset, as before.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpumask.h>
+#include <linux/device.h>
 #include <linux/kobject.h>
 #include <linux/module.h>
 #include <linux/sched/prio.h>
@@ -14,6 +23,10 @@
 #include "kth_internal.h"
 
 struct kset *kth_kset;
+static struct class kth_class = {
+	.name = "kthelper",
+};
+
 /* makes "is this name free?" and adding it to the kset one step */
 static DEFINE_MUTEX(kth_names_lock);
 
@@ -22,6 +35,9 @@ static void kth_release(struct kobject *kobj)
 	struct kth_thread *t = container_of(kobj, struct kth_thread, kobj);
 
 	kth_queue_free(&t->queue);
+	kth_metrics_free(t);
+	if (t->dev)
+		put_device(t->dev);
 	kfree(t->cpus);
 	kfree(t);
 }
@@ -92,7 +108,39 @@ static int kth_config_check(const struct kth_config *cfg)
 		       cfg->name);
 		return -EINVAL;
 	}
+	return kth_metrics_check(cfg);
+}
+
+static void kth_dev_release(struct device *dev)
+{
+	kfree(dev);
+}
+
+/* The thread's device, for kth_printk(); no uevent announces it. */
+static int kth_add_device(struct kth_thread *t)
+{
+	struct device *dev;
+	int ret;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return -ENOMEM;
+	device_initialize(dev);
+	dev->class = &kth_class;
+	dev->release = kth_dev_release;
+	dev_set_uevent_suppress(dev, 1);
+	ret = dev_set_name(dev, "%s", t->name);
+	if (ret)
+		goto out_put;
+	ret = device_add(dev);
+	if (ret)
+		goto out_put;
+	t->dev = dev;
 	return 0;
+
+out_put:
+	put_device(dev);
+	return ret;
 }
 
 /* Add @t to the kset, refusing a name already in use with a clear line. */
@@ -105,29 +153,43 @@ static int kth_add_unique(struct kth_thread *t)
 	other = kset_find_obj(kth_kset, t->name);
 	if (other) {
 		kobject_put(other);
-		pr_err("%s: a helper thread of that name exists already\n",
-		       t->name);
+		kth_err(t, "%s: a helper thread of that name exists already\n",
+			t->name);
 		ret = -EEXIST;
 		goto out_unlock;
 	}
 	t->kobj.kset = kth_kset;
 	ret = kobject_add(&t->kobj, NULL, "%s", t->name);
 	if (ret) {
-		pr_err("%s: cannot create sysfs directory: %d\n", t->name, ret);
+		kth_err(t, "%s: cannot create sysfs directory: %d\n", t->name, ret);
 		goto out_unlock;
 	}
 	if (t->groups) {
 		ret = sysfs_create_groups(&t->kobj, t->groups);
 		if (ret) {
-			pr_err("%s: cannot create the driver's attributes: %d\n",
-			       t->name, ret);
+			kth_err(t, "%s: cannot create the driver's attributes: %d\n",
+				t->name, ret);
 			goto out_del;
 		}
+	}
+	if (t->metrics) {
+		ret = sysfs_create_group(&t->kobj, kth_metrics_group(t));
+		if (ret) {
+			kth_err(t, "%s: cannot create the metrics directory: %d\n",
+				t->name, ret);
+			goto out_del;
+		}
+	}
+	ret = kth_add_device(t);
+	if (ret) {
+		kth_err(t, "%s: cannot create /sys/class/kthelper/%s: %d\n",
+			t->name, t->name, ret);
+		goto out_del;
 	}
 	goto out_unlock;
 
 out_del:
-	kobject_del(&t->kobj);
+	kobject_del(&t->kobj);	/* the groups with it */
 out_unlock:
 	mutex_unlock(&kth_names_lock);
 	return ret;
@@ -194,6 +256,9 @@ struct kth_thread *__kth_create(const struct kth_config *cfg,
 			     cfg->overflow);
 	if (ret)
 		goto out_put;
+	ret = kth_metrics_create(t, cfg);
+	if (ret)
+		goto out_put;
 	ret = kth_add_unique(t);
 	if (ret)
 		goto out_put;
@@ -221,6 +286,7 @@ void kth_destroy(struct kth_thread *t)
 	kobject_del(&t->kobj);	/* the driver's attributes too */
 	kth_stop(t);
 	kth_sampler_stop(t);	/* a late kth_sample_now() may have re-armed it */
+	device_del(t->dev);	/* kth_printk() may use it until the release */
 	kobject_put(&t->kobj);
 }
 EXPORT_SYMBOL_NS_GPL(kth_destroy, KTH_NS);
@@ -241,6 +307,7 @@ void kth_get_stats(struct kth_thread *t, struct kth_stats *stats)
 	stats->helper_failures = READ_ONCE(t->helper_failures);
 	stats->helper_suppressed = READ_ONCE(t->helper_suppressed);
 	stats->uevents = READ_ONCE(t->uevents);
+	stats->uevent_failures = READ_ONCE(t->uevent_failures);
 	stats->sample_runs = READ_ONCE(t->sample_runs);
 }
 EXPORT_SYMBOL_NS_GPL(kth_get_stats, KTH_NS);
@@ -254,12 +321,12 @@ void kth_log_stats(struct kth_thread *t, const char *why)
 	kth_get_stats(t, &s);
 	kth_hist_read(t, KTH_HIST_WAIT, &wait);
 	kth_hist_read(t, KTH_HIST_HANDLE, &handle);
-	pr_info("%s: %s: state=%s posted=%llu handled=%llu dropped=%llu depth=%llu wakeups=%llu helper_runs=%llu helper_failures=%llu helper_suppressed=%llu uevents=%llu sample_runs=%llu wait_p99_ns=%llu wait_max_ns=%llu handle_p99_ns=%llu handle_max_ns=%llu\n",
-		t->name, why, kth_state_name(kth_get_state(t)), s.posted, s.handled,
-		s.dropped, s.depth, s.wakeups, s.helper_runs,
-		s.helper_failures, s.helper_suppressed, s.uevents,
-		s.sample_runs, kth_hist_percentile(&wait, 99), wait.max,
-		kth_hist_percentile(&handle, 99), handle.max);
+	kth_info(t, "%s: %s: state=%s posted=%llu handled=%llu dropped=%llu depth=%llu wakeups=%llu helper_runs=%llu helper_failures=%llu helper_suppressed=%llu uevents=%llu sample_runs=%llu wait_p99_ns=%llu wait_max_ns=%llu handle_p99_ns=%llu handle_max_ns=%llu\n",
+		 t->name, why, kth_state_name(kth_get_state(t)), s.posted, s.handled,
+		 s.dropped, s.depth, s.wakeups, s.helper_runs,
+		 s.helper_failures, s.helper_suppressed, s.uevents,
+		 s.sample_runs, kth_hist_percentile(&wait, 99), wait.max,
+		 kth_hist_percentile(&handle, 99), handle.max);
 }
 
 /**
@@ -303,15 +370,27 @@ EXPORT_SYMBOL_NS_GPL(kth_name, KTH_NS);
 
 static int __init kth_init(void)
 {
+	int ret;
+
+	ret = class_register(&kth_class);
+	if (ret)
+		return ret;
 	kth_kset = kset_create_and_add("kthelper", NULL, kernel_kobj);
-	if (!kth_kset)
-		return -ENOMEM;
+	if (!kth_kset) {
+		ret = -ENOMEM;
+		goto out_unregister_class;
+	}
 	return 0;
+
+out_unregister_class:
+	class_unregister(&kth_class);
+	return ret;
 }
 
 static void __exit kth_exit(void)
 {
 	kset_unregister(kth_kset);
+	class_unregister(&kth_class);
 }
 
 module_init(kth_init);

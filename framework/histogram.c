@@ -2,7 +2,7 @@
 /*
  * histogram.c - per-thread latency histograms: how long each handled
  * event waited in the queue (post to handler start) and how long its
- * handler ran, in log2 buckets of nanoseconds, with the maxima.
+ * handler ran, in log2 buckets of nanoseconds, with the sums and maxima.
  *
  * The helper thread alone writes them, once per handled event, with no
  * lock: posting is not slowed down at all, handling by a few stores.
@@ -33,6 +33,7 @@ static void kth_hist_add(struct kth_hist *h, u64 ns)
 	unsigned int i = kth_hist_bucket(ns);
 
 	WRITE_ONCE(h->count[i], h->count[i] + 1);
+	WRITE_ONCE(h->sum, h->sum + ns);
 	if (ns > h->max)
 		WRITE_ONCE(h->max, ns);
 }
@@ -82,6 +83,7 @@ void kth_hist_read(struct kth_thread *t, enum kth_hist_kind kind,
 	mutex_lock(&t->hist_lock);
 	for (i = 0; i < KTH_HIST_BUCKETS; i++)
 		out->count[i] = READ_ONCE(live->count[i]) - base->count[i];
+	out->sum = READ_ONCE(live->sum) - base->sum;
 	/*
 	 * Until the thread has seen the last reset, its maxima are older
 	 * than it (pairs with smp_store_release() in kth_hist_record()).
@@ -109,6 +111,7 @@ void kth_hist_reset(struct kth_thread *t)
 
 		for (i = 0; i < KTH_HIST_BUCKETS; i++)
 			t->hist_base[kind].count[i] = READ_ONCE(live->count[i]);
+		t->hist_base[kind].sum = READ_ONCE(live->sum);
 	}
 	/* pairs with READ_ONCE() of @hist_epoch in kth_hist_record() */
 	WRITE_ONCE(t->hist_epoch, t->hist_epoch + 1);
@@ -122,6 +125,22 @@ static u64 kth_hist_high(unsigned int i)
 }
 
 /**
+ * kth_hist_count() - how many values a histogram holds
+ * @h: a histogram from kth_hist_read()
+ *
+ * Return: the sum of its buckets.
+ */
+u64 kth_hist_count(const struct kth_hist *h)
+{
+	u64 total = 0;
+	unsigned int i;
+
+	for (i = 0; i < KTH_HIST_BUCKETS; i++)
+		total += h->count[i];
+	return total;
+}
+
+/**
  * kth_hist_percentile() - an upper estimate of a percentile
  * @h: a histogram from kth_hist_read()
  * @pct: 1..100
@@ -132,11 +151,9 @@ static u64 kth_hist_high(unsigned int i)
  */
 u64 kth_hist_percentile(const struct kth_hist *h, unsigned int pct)
 {
-	u64 total = 0, rank, seen = 0;
+	u64 total = kth_hist_count(h), rank, seen = 0;
 	unsigned int i;
 
-	for (i = 0; i < KTH_HIST_BUCKETS; i++)
-		total += h->count[i];
 	if (!total)
 		return 0;
 	/* the smallest rank that has at least pct % of the values at or below */

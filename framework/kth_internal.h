@@ -60,6 +60,18 @@ enum kth_post_result {
 	KTH_POST_STOPPED,	/* refused: stopped or stopping */
 };
 
+/*
+ * Why an event was dropped: the index of &kth_ring.dropped.  The causes
+ * of &struct kth_stats, in its order.
+ */
+enum kth_drop_cause {
+	KTH_DROPPED_FULL,	/* refused: full, KTH_DROP_NEWEST */
+	KTH_DROPPED_EVICTED,	/* evicted by a newer one, KTH_DROP_OLDEST */
+	KTH_DROPPED_STOPPED,	/* refused: stopped or stopping */
+	KTH_DROPPED_KILLED,	/* queued, discarded when the thread stopped */
+	KTH_DROP_CAUSES,
+};
+
 /* What became of a helper run or a uevent, for kth_helper/kth_uevent. */
 enum kth_notify_result {
 	KTH_NOTIFY_STARTED,
@@ -71,12 +83,14 @@ enum kth_notify_result {
 /*
  * struct kth_hist - a log2 histogram of nanoseconds (histogram.c)
  * @count: bucket 0 holds 0 and 1, bucket i >= 1 holds [2^i, 2^(i+1)).
+ * @sum: the sum of the values recorded (wraps after 584 years' worth).
  * @max: the largest value recorded since the last reset.
  * Written by the helper thread only.
  */
 #define KTH_HIST_BUCKETS	64
 struct kth_hist {
 	u64 count[KTH_HIST_BUCKETS];
+	u64 sum;
 	u64 max;
 };
 
@@ -87,15 +101,16 @@ struct kth_hist {
  * @head: index of the next slot to fill; the oldest is @head - @depth.
  * @depth: events in @slots, in sequence order.
  * @dropped: posts on this CPU refused, and events evicted or discarded
- *	from this ring.
+ *	from this ring, by cause (enum kth_drop_cause).
  * @wakeups: posts on this CPU that woke the sleeping thread.
  * @slots: the queue's @len slots of its @slot_size bytes.
+ * Every field is guarded by @lock.
  */
 struct kth_ring {
 	raw_spinlock_t lock;
 	u32 head;
 	u32 depth;
-	u64 dropped;
+	u64 dropped[KTH_DROP_CAUSES];
 	u64 wakeups;
 	void *slots;
 };
@@ -134,8 +149,9 @@ struct kth_stash {
  * @bound: the current stash's events numbered up to it come next, with
  *	no look at the other stashes; 0 when a merge must find the next.
  * @taken, @handled, @lost: events the thread took out of the rings, whose
- *	handler returned, and that it dropped when it stopped.  Written by the
- *	thread only; @taken - @handled - @lost are in its hands.
+ *	handler returned, and that it dropped when it stopped (so of cause
+ *	%KTH_DROPPED_KILLED).  Written by the thread only; @taken - @handled
+ *	- @lost are in its hands.
  */
 struct kth_queue {
 	atomic64_t posted ____cacheline_aligned_in_smp;
@@ -190,6 +206,10 @@ struct kth_env {
  * @in_freezer: the thread is in the freezer and kth_state last said so;
  *	under @queue.lock.
  * @ready: completed by the thread once its setup hook has run.
+ * @dev: /sys/class/kthelper/<name>, a device of its own (its uevents
+ *	suppressed) for dev_printk_emit(): kth_printk()'s lines carry its
+ *	subsystem and name.  NULL until kth_create() adds it; put by the
+ *	release.
  * @config_lock: protects @helper.
  */
 struct kth_thread {
@@ -203,6 +223,7 @@ struct kth_thread {
 	int nice;
 	const struct attribute_group **groups;
 	struct cpumask *cpus;		/* NULL: any CPU */
+	struct device *dev;
 
 	struct mutex lifecycle_lock;	/* start, stop, pause, resume */
 	struct task_struct *task;
@@ -250,6 +271,7 @@ struct kth_thread {
 	u64 helper_failures;
 	u64 helper_suppressed;
 	u64 uevents;
+	u64 uevent_failures;
 
 	/* the optional sampler (sampler.c) */
 	struct timer_list sample_timer;
@@ -259,6 +281,9 @@ struct kth_thread {
 	u64 sample_runs;
 
 	struct kth_env env;
+
+	/* the driver's metrics (metrics.c): values set from any context */
+	struct kth_metrics *metrics;
 };
 
 /* core.c */
@@ -348,6 +373,7 @@ void kth_hist_init(struct kth_thread *t);
 void kth_hist_record(struct kth_thread *t, u64 wait_ns, u64 handle_ns);
 void kth_hist_read(struct kth_thread *t, enum kth_hist_kind kind,
 		   struct kth_hist *out);
+u64 kth_hist_count(const struct kth_hist *h);
 u64 kth_hist_percentile(const struct kth_hist *h, unsigned int pct);
 ssize_t kth_hist_emit(const struct kth_hist *h, char *buf);
 void kth_hist_reset(struct kth_thread *t);
@@ -359,6 +385,12 @@ int kth_helper_validate(const char *path, size_t len);
 
 /* sysfs.c */
 extern const struct attribute_group *kth_groups[];
+
+/* metrics.c */
+int kth_metrics_check(const struct kth_config *cfg);
+int kth_metrics_create(struct kth_thread *t, const struct kth_config *cfg);
+const struct attribute_group *kth_metrics_group(struct kth_thread *t);
+void kth_metrics_free(struct kth_thread *t);
 
 /* sampler.c */
 void kth_sampler_init(struct kth_thread *t, unsigned int ms);

@@ -204,9 +204,9 @@ static int kth_apply_cpus(struct kth_thread *t)
 		return 0;
 	ret = set_cpus_allowed_ptr(current, t->cpus);
 	if (ret)
-		pr_err("%s: cannot run on cpus %*pbl (online: %*pbl): %d\n",
-		       t->name, cpumask_pr_args(t->cpus),
-		       cpumask_pr_args(cpu_online_mask), ret);
+		kth_err(t, "%s: cannot run on cpus %*pbl (online: %*pbl): %d\n",
+			t->name, cpumask_pr_args(t->cpus),
+			cpumask_pr_args(cpu_online_mask), ret);
 	return ret;
 }
 
@@ -340,7 +340,7 @@ int kth_start_by(struct kth_thread *t, enum kth_cause cause)
 	ret = kth_start_locked(t, cause);
 	mutex_unlock(&t->lifecycle_lock);
 	if (ret && ret != -EBUSY)
-		pr_err("%s: start failed: %d\n", t->name, ret);
+		kth_err(t, "%s: start failed: %d\n", t->name, ret);
 	return ret;
 }
 

@@ -85,8 +85,8 @@ int kth_set_helper(struct kth_thread *t, const char *path)
 	size_t len = path ? strlen(path) : 0;
 
 	if (kth_helper_validate(path, len)) {
-		pr_err("%s: helper must be empty or an absolute path of at most %d printable characters without spaces\n",
-		       t->name, KTH_HELPER_MAX - 1);
+		kth_err(t, "%s: helper must be empty or an absolute path of at most %d printable characters without spaces\n",
+			t->name, KTH_HELPER_MAX - 1);
 		return -EINVAL;
 	}
 	mutex_lock(&t->config_lock);
@@ -143,8 +143,8 @@ struct kth_env *kth_env_begin(struct kth_thread *t,
 	env->error = 0;
 	env->envp[0] = NULL;
 	if (!kth_event_name_valid(event)) {
-		pr_err_ratelimited("%s: event name must be 1-31 characters of [a-z0-9-]\n",
-				   t->name);
+		kth_err_ratelimited(t, "%s: event name must be 1-31 characters of [a-z0-9-]\n",
+				    t->name);
 		env->error = -EINVAL;
 		return env;
 	}
@@ -246,8 +246,8 @@ int kth_set_helper_rate(struct kth_thread *t, unsigned int burst,
 {
 	if (!burst || !rate || burst > KTH_HELPER_RATE_MAX ||
 	    rate > KTH_HELPER_RATE_MAX) {
-		pr_err("%s: helper burst and rate must be 1..%d\n", t->name,
-		       KTH_HELPER_RATE_MAX);
+		kth_err(t, "%s: helper burst and rate must be 1..%d\n", t->name,
+			KTH_HELPER_RATE_MAX);
 		return -EINVAL;
 	}
 	mutex_lock(&t->config_lock);
@@ -283,8 +283,8 @@ static void kth_run_helper(struct kth_thread *t, struct kth_env *env)
 		WRITE_ONCE(t->helper_failures, t->helper_failures + 1);
 		trace_kth_helper(t, t->cur_seq, env->event, KTH_NOTIFY_FAILED,
 				 ret);
-		pr_warn_ratelimited("%s: helper %s failed to start: %d\n",
-				    t->name, env->helper, ret);
+		kth_warn_ratelimited(t, "%s: helper %s failed to start: %d\n",
+				     t->name, env->helper, ret);
 		return;
 	}
 	WRITE_ONCE(t->helper_runs, t->helper_runs + 1);
@@ -300,9 +300,10 @@ static void kth_send_uevent(struct kth_thread *t, struct kth_env *env)
 	/* skip envp[0], "ACTION=": the kernel sets a uevent's own ACTION */
 	ret = kobject_uevent_env(&t->kobj, KOBJ_CHANGE, &env->envp[1]);
 	if (ret) {
+		WRITE_ONCE(t->uevent_failures, t->uevent_failures + 1);
 		trace_kth_uevent(t, t->cur_seq, env->event, KTH_NOTIFY_FAILED,
 				 ret);
-		pr_warn_ratelimited("%s: uevent failed: %d\n", t->name, ret);
+		kth_warn_ratelimited(t, "%s: uevent failed: %d\n", t->name, ret);
 		return;
 	}
 	WRITE_ONCE(t->uevents, t->uevents + 1);
@@ -325,8 +326,8 @@ static void kth_send_uevent(struct kth_thread *t, struct kth_env *env)
 int kth_notify(struct kth_thread *t, struct kth_env *env)
 {
 	if (env->error) {
-		pr_err_ratelimited("%s: notification not sent: environment error %d\n",
-				   t->name, env->error);
+		kth_err_ratelimited(t, "%s: notification not sent: environment error %d\n",
+				    t->name, env->error);
 		return env->error;
 	}
 	kth_run_helper(t, env);

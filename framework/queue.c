@@ -136,7 +136,7 @@ u64 kth_queue_discard(struct kth_queue *q)
 
 		raw_spin_lock(&r->lock);
 		n += r->depth;
-		r->dropped += r->depth;
+		r->dropped[KTH_DROPPED_KILLED] += r->depth;
 		WRITE_ONCE(r->depth, 0);
 		raw_spin_unlock(&r->lock);
 	}
@@ -160,19 +160,21 @@ u64 kth_queue_in_hand(const struct kth_queue *q)
 /**
  * kth_queue_stats() - the queue's counters
  * @q: queue
- * @stats: posted, handled, dropped, depth and wakeups are filled in
+ * @stats: posted, handled, dropped and its causes, depth and wakeups are
+ *	filled in
  *
  * Each ring is read under its lock; the sum is exact whenever no post and
  * no handling is under way.
  */
 void kth_queue_stats(struct kth_queue *q, struct kth_stats *stats)
 {
+	u64 dropped[KTH_DROP_CAUSES] = { 0 };
+	unsigned int cpu, cause;
 	unsigned long flags;
-	unsigned int cpu;
 
 	stats->posted = atomic64_read(&q->posted);
 	stats->handled = READ_ONCE(q->handled);
-	stats->dropped = READ_ONCE(q->lost);
+	dropped[KTH_DROPPED_KILLED] = READ_ONCE(q->lost);
 	stats->depth = kth_queue_in_hand(q);
 	stats->wakeups = 0;
 	for_each_possible_cpu(cpu) {
@@ -180,10 +182,17 @@ void kth_queue_stats(struct kth_queue *q, struct kth_stats *stats)
 
 		raw_spin_lock_irqsave(&r->lock, flags);
 		stats->depth += r->depth;
-		stats->dropped += r->dropped;
+		for (cause = 0; cause < KTH_DROP_CAUSES; cause++)
+			dropped[cause] += r->dropped[cause];
 		stats->wakeups += r->wakeups;
 		raw_spin_unlock_irqrestore(&r->lock, flags);
 	}
+	stats->dropped_full = dropped[KTH_DROPPED_FULL];
+	stats->dropped_evicted = dropped[KTH_DROPPED_EVICTED];
+	stats->dropped_stopped = dropped[KTH_DROPPED_STOPPED];
+	stats->dropped_killed = dropped[KTH_DROPPED_KILLED];
+	stats->dropped = stats->dropped_full + stats->dropped_evicted +
+			 stats->dropped_stopped + stats->dropped_killed;
 }
 
 /* Drop the events of ring @r numbered up to @floor; ring lock held. */
@@ -192,7 +201,7 @@ static void kth_ring_evict(const struct kth_queue *q, struct kth_ring *r,
 {
 	while (r->depth && kth_ring_oldest(q, r)->seq <= floor) {
 		WRITE_ONCE(r->depth, r->depth - 1);
-		r->dropped++;
+		r->dropped[KTH_DROPPED_EVICTED]++;
 	}
 }
 
@@ -286,7 +295,7 @@ int kth_post(struct kth_thread *t, const void *data, size_t len)
 		}
 		/* the oldest slot is overwritten below */
 		WRITE_ONCE(r->depth, r->depth - 1);
-		r->dropped++;
+		r->dropped[KTH_DROPPED_EVICTED]++;
 		result = KTH_POST_EVICTED;
 	}
 	/*
@@ -299,7 +308,7 @@ int kth_post(struct kth_thread *t, const void *data, size_t len)
 	if (unlikely(seq > READ_ONCE(q->taken_seq) + q->len)) {
 		if (q->overflow == KTH_DROP_NEWEST) {
 			WRITE_ONCE(r->depth, r->depth - 1);
-			r->dropped++;
+			r->dropped[KTH_DROPPED_FULL]++;
 			ret = -ENOSPC;
 			result = KTH_POST_FULL;
 			goto out_unlock;
@@ -340,7 +349,8 @@ out_unlock:
 
 out_refuse:
 	seq = atomic64_inc_return(&q->posted);
-	r->dropped++;
+	r->dropped[result == KTH_POST_FULL ? KTH_DROPPED_FULL :
+		   KTH_DROPPED_STOPPED]++;
 	goto out_unlock;
 }
 EXPORT_SYMBOL_NS_GPL(kth_post, KTH_NS);

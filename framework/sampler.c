@@ -95,8 +95,8 @@ int kth_set_sample_period(struct kth_thread *t, unsigned int ms)
 	if (!t->ops->sample || !t->sample_ms)
 		return -EOPNOTSUPP;
 	if (!ms || ms > KTH_SAMPLE_MS_MAX) {
-		pr_err("%s: sample period must be 1..%d ms\n", t->name,
-		       KTH_SAMPLE_MS_MAX);
+		kth_err(t, "%s: sample period must be 1..%d ms\n", t->name,
+			KTH_SAMPLE_MS_MAX);
 		return -EINVAL;
 	}
 	WRITE_ONCE(t->sample_ms, ms);

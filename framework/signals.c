@@ -59,8 +59,8 @@ static void kth_signal_kill(struct kth_thread *t)
 	kth_set_phase(t, KTH_PHASE_STOPPED, KTH_CAUSE_SIGNAL, SIGKILL);
 	depth = kth_queue_discard(&t->queue) + kth_queue_in_hand(&t->queue);
 	raw_spin_unlock_irq(&t->queue.lock);
-	pr_info("%s: SIGKILL: stopped, %llu queued events dropped\n",
-		t->name, depth);
+	kth_info(t, "%s: SIGKILL: stopped, %llu queued events dropped\n",
+		 t->name, depth);
 }
 
 static void kth_signal_term(struct kth_thread *t)
@@ -72,8 +72,8 @@ static void kth_signal_term(struct kth_thread *t)
 	    kth_change_phase(t, KTH_PHASE_PAUSED, KTH_PHASE_DRAINING,
 			     KTH_CAUSE_SIGNAL, SIGTERM)) {
 		kth_queue_stats(&t->queue, &s);
-		pr_info("%s: SIGTERM: stopping after %llu queued events\n",
-			t->name, s.depth);
+		kth_info(t, "%s: SIGTERM: stopping after %llu queued events\n",
+			 t->name, s.depth);
 	}
 }
 
@@ -96,7 +96,7 @@ bool kth_take_signals(struct kth_thread *t)
 			kth_signal_term(t);
 			break;
 		case SIGHUP:
-			pr_info("%s: SIGHUP: reloading\n", t->name);
+			kth_info(t, "%s: SIGHUP: reloading\n", t->name);
 			if (t->ops->reload)
 				t->ops->reload(t);
 			break;
@@ -104,13 +104,13 @@ bool kth_take_signals(struct kth_thread *t)
 			if (kth_change_phase(t, KTH_PHASE_RUNNING,
 					     KTH_PHASE_PAUSED,
 					     KTH_CAUSE_SIGNAL, SIGSTOP))
-				pr_info("%s: SIGSTOP: paused\n", t->name);
+				kth_info(t, "%s: SIGSTOP: paused\n", t->name);
 			break;
 		case SIGCONT:
 			if (kth_change_phase(t, KTH_PHASE_PAUSED,
 					     KTH_PHASE_RUNNING,
 					     KTH_CAUSE_SIGNAL, SIGCONT))
-				pr_info("%s: SIGCONT: resumed\n", t->name);
+				kth_info(t, "%s: SIGCONT: resumed\n", t->name);
 			break;
 		case SIGUSR1:
 			kth_log_stats(t, "SIGUSR1");

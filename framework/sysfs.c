@@ -4,16 +4,20 @@
  *
  *   state      running | paused | stopped
  *   pid        the thread's pid, 0 when stopped
- *   posted handled dropped depth queue_len
+ *   posted handled dropped depth queue_len wakeups
+ *   dropped_{full,evicted,stopped,killed}   dropped, by cause
  *   helper     (rw, root) absolute path of the user-mode helper, or empty
  *   helper_burst helper_rate (rw, root) the helper's rate limit
  *   helper_runs helper_failures helper_suppressed
+ *   uevents uevent_failures
  *   sample_ms sample_runs   the sampler's period (0: none) and its runs
  *   module     the module that created the thread
  *   signals    1 if the thread takes the documented signals, else 0
  *   wait_hist handle_hist   log2 histograms of queue wait and handler time
- *   {wait,handle}_{p50,p99,max}_ns   figures derived from them
+ *   {wait,handle}_{p50,p99,max,sum}_ns, {wait,handle}_count
+ *              figures derived from them
  *   control    (w, root) start | stop | pause | resume | reset
+ *   metrics/   the driver's own figures (metrics.c), if it declared any
  *
  * A write that is not one of these returns -EINVAL, logs what is allowed
  * and changes nothing.
@@ -82,7 +86,7 @@ static ssize_t signals_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 /*
  * A latency figure or histogram: which histogram, and which figure of it
- * (a percentile 1..100, 0 for the maximum, -1 for the whole histogram).
+ * (a percentile 1..100, or one of KTH_HIST_MAX ... KTH_HIST_COUNT).
  */
 struct kth_hist_attr {
 	struct kobj_attribute attr;
@@ -92,6 +96,8 @@ struct kth_hist_attr {
 
 #define KTH_HIST_MAX	0
 #define KTH_HIST_ALL	(-1)
+#define KTH_HIST_SUM	(-2)
+#define KTH_HIST_COUNT	(-3)
 
 static ssize_t kth_hist_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     char *buf)
@@ -99,11 +105,25 @@ static ssize_t kth_hist_show(struct kobject *kobj, struct kobj_attribute *attr,
 	struct kth_hist_attr *ha = container_of(attr, struct kth_hist_attr, attr);
 	struct kth_hist h;
 
+	u64 value;
+
 	kth_hist_read(to_kth(kobj), ha->kind, &h);
-	if (ha->figure == KTH_HIST_ALL)
+	switch (ha->figure) {
+	case KTH_HIST_ALL:
 		return kth_hist_emit(&h, buf);
-	return sysfs_emit(buf, "%llu\n", ha->figure == KTH_HIST_MAX ? h.max :
-			  kth_hist_percentile(&h, ha->figure));
+	case KTH_HIST_MAX:
+		value = h.max;
+		break;
+	case KTH_HIST_SUM:
+		value = h.sum;
+		break;
+	case KTH_HIST_COUNT:
+		value = kth_hist_count(&h);
+		break;
+	default:
+		value = kth_hist_percentile(&h, ha->figure);
+	}
+	return sysfs_emit(buf, "%llu\n", value);
 }
 
 #define KTH_HIST_ATTR(_name, _kind, _figure) {				\
@@ -117,46 +137,40 @@ static struct kth_hist_attr kth_hist_attrs[] = {
 	KTH_HIST_ATTR(wait_p50_ns, KTH_HIST_WAIT, 50),
 	KTH_HIST_ATTR(wait_p99_ns, KTH_HIST_WAIT, 99),
 	KTH_HIST_ATTR(wait_max_ns, KTH_HIST_WAIT, KTH_HIST_MAX),
+	KTH_HIST_ATTR(wait_sum_ns, KTH_HIST_WAIT, KTH_HIST_SUM),
+	KTH_HIST_ATTR(wait_count, KTH_HIST_WAIT, KTH_HIST_COUNT),
 	KTH_HIST_ATTR(handle_hist, KTH_HIST_HANDLE, KTH_HIST_ALL),
 	KTH_HIST_ATTR(handle_p50_ns, KTH_HIST_HANDLE, 50),
 	KTH_HIST_ATTR(handle_p99_ns, KTH_HIST_HANDLE, 99),
 	KTH_HIST_ATTR(handle_max_ns, KTH_HIST_HANDLE, KTH_HIST_MAX),
+	KTH_HIST_ATTR(handle_sum_ns, KTH_HIST_HANDLE, KTH_HIST_SUM),
+	KTH_HIST_ATTR(handle_count, KTH_HIST_HANDLE, KTH_HIST_COUNT),
 };
 
-static struct kth_stat_attr kth_stat_attrs[] = {
-	{
-		.attr = __ATTR(posted, 0444, kth_stat_show, NULL),
-		.offset = offsetof(struct kth_stats, posted),
-	},
-	{
-		.attr = __ATTR(handled, 0444, kth_stat_show, NULL),
-		.offset = offsetof(struct kth_stats, handled),
-	},
-	{
-		.attr = __ATTR(dropped, 0444, kth_stat_show, NULL),
-		.offset = offsetof(struct kth_stats, dropped),
-	},
-	{
-		.attr = __ATTR(depth, 0444, kth_stat_show, NULL),
-		.offset = offsetof(struct kth_stats, depth),
-	},
-	{
-		.attr = __ATTR(helper_runs, 0444, kth_stat_show, NULL),
-		.offset = offsetof(struct kth_stats, helper_runs),
-	},
-	{
-		.attr = __ATTR(helper_failures, 0444, kth_stat_show, NULL),
-		.offset = offsetof(struct kth_stats, helper_failures),
-	},
-	{
-		.attr = __ATTR(helper_suppressed, 0444, kth_stat_show, NULL),
-		.offset = offsetof(struct kth_stats, helper_suppressed),
-	},
-	{
-		.attr = __ATTR(sample_runs, 0444, kth_stat_show, NULL),
-		.offset = offsetof(struct kth_stats, sample_runs),
-	},
-};
+#define KTH_STAT_ATTR(_field)						\
+static struct kth_stat_attr kth_stat_##_field = {			\
+	.attr = {							\
+		.attr = { .name = #_field, .mode = 0444 },		\
+		.show = kth_stat_show,					\
+	},								\
+	.offset = offsetof(struct kth_stats, _field),			\
+}
+
+KTH_STAT_ATTR(posted);
+KTH_STAT_ATTR(handled);
+KTH_STAT_ATTR(dropped);
+KTH_STAT_ATTR(dropped_full);
+KTH_STAT_ATTR(dropped_evicted);
+KTH_STAT_ATTR(dropped_stopped);
+KTH_STAT_ATTR(dropped_killed);
+KTH_STAT_ATTR(depth);
+KTH_STAT_ATTR(wakeups);
+KTH_STAT_ATTR(helper_runs);
+KTH_STAT_ATTR(helper_failures);
+KTH_STAT_ATTR(helper_suppressed);
+KTH_STAT_ATTR(uevents);
+KTH_STAT_ATTR(uevent_failures);
+KTH_STAT_ATTR(sample_runs);
 
 static ssize_t queue_len_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
@@ -192,8 +206,8 @@ static ssize_t helper_store(struct kobject *kobj, struct kobj_attribute *attr,
 	if (len && buf[len - 1] == '\n')
 		len--;
 	if (kth_helper_validate(buf, len)) {
-		pr_err("%s: helper must be empty or an absolute path of at most %d printable characters without spaces\n",
-		       t->name, KTH_HELPER_MAX - 1);
+		kth_err(t, "%s: helper must be empty or an absolute path of at most %d printable characters without spaces\n",
+			t->name, KTH_HELPER_MAX - 1);
 		return -EINVAL;
 	}
 	memcpy(path, buf, len);
@@ -223,8 +237,8 @@ static ssize_t kth_rate_store(struct kobject *kobj, struct kobj_attribute *attr,
 	int ret;
 
 	if (kstrtouint(buf, 10, &value)) {
-		pr_err("%s: %s takes a number 1..%d\n", t->name,
-		       attr->attr.name, KTH_HELPER_RATE_MAX);
+		kth_err(t, "%s: %s takes a number 1..%d\n", t->name,
+			attr->attr.name, KTH_HELPER_RATE_MAX);
 		return -EINVAL;
 	}
 	ret = is_burst ?
@@ -252,13 +266,13 @@ static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
 		kth_hist_reset(t);
 		ret = 0;
 	} else {
-		pr_err("%s: control accepts start, stop, pause, resume or reset\n",
-		       t->name);
+		kth_err(t, "%s: control accepts start, stop, pause, resume or reset\n",
+			t->name);
 		return -EINVAL;
 	}
 	if (ret == -EINVAL)
-		pr_err("%s: cannot pause or resume a stopped thread\n",
-		       t->name);
+		kth_err(t, "%s: cannot pause or resume a stopped thread\n",
+			t->name);
 	return ret ?: count;
 }
 
@@ -278,19 +292,19 @@ static struct kobj_attribute signals_attr = __ATTR_RO(signals);
 static struct attribute *kth_attrs[] = {
 	&state_attr.attr,
 	&pid_attr.attr,
-	&kth_stat_attrs[0].attr.attr,
-	&kth_stat_attrs[1].attr.attr,
-	&kth_stat_attrs[2].attr.attr,
-	&kth_stat_attrs[3].attr.attr,
+	&kth_stat_posted.attr.attr,
+	&kth_stat_handled.attr.attr,
+	&kth_stat_dropped.attr.attr,
+	&kth_stat_depth.attr.attr,
 	&queue_len_attr.attr,
 	&helper_attr.attr,
 	&helper_burst_attr.attr,
 	&helper_rate_attr.attr,
-	&kth_stat_attrs[4].attr.attr,
-	&kth_stat_attrs[5].attr.attr,
-	&kth_stat_attrs[6].attr.attr,
+	&kth_stat_helper_runs.attr.attr,
+	&kth_stat_helper_failures.attr.attr,
+	&kth_stat_helper_suppressed.attr.attr,
 	&sample_ms_attr.attr,
-	&kth_stat_attrs[7].attr.attr,
+	&kth_stat_sample_runs.attr.attr,
 	&control_attr.attr,
 	&module_attr.attr,
 	&signals_attr.attr,
@@ -302,6 +316,17 @@ static struct attribute *kth_attrs[] = {
 	&kth_hist_attrs[5].attr.attr,
 	&kth_hist_attrs[6].attr.attr,
 	&kth_hist_attrs[7].attr.attr,
+	&kth_hist_attrs[8].attr.attr,
+	&kth_hist_attrs[9].attr.attr,
+	&kth_hist_attrs[10].attr.attr,
+	&kth_hist_attrs[11].attr.attr,
+	&kth_stat_dropped_full.attr.attr,
+	&kth_stat_dropped_evicted.attr.attr,
+	&kth_stat_dropped_stopped.attr.attr,
+	&kth_stat_dropped_killed.attr.attr,
+	&kth_stat_wakeups.attr.attr,
+	&kth_stat_uevents.attr.attr,
+	&kth_stat_uevent_failures.attr.attr,
 	NULL,
 };
 

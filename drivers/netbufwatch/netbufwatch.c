@@ -33,7 +33,8 @@ MODULE_IMPORT_NS(KTH_NS);
 
 enum netbuf_proto { NETBUF_UDP, NETBUF_TCP, NETBUF_NR_PROTOS };
 
-static const char * const netbuf_proto_names[NETBUF_NR_PROTOS] = {
+/* NULL-terminated: the values of the metrics' proto label too */
+static const char * const netbuf_proto_names[NETBUF_NR_PROTOS + 1] = {
 	[NETBUF_UDP] = "udp",
 	[NETBUF_TCP] = "tcp",
 };
@@ -156,6 +157,42 @@ static const char * const netbuf_action_names[] = {
 	[NETBUF_LOW] = "low",
 	[NETBUF_RECOVERED] = "recovered",
 	[NETBUF_DROPS] = "drops",
+	NULL
+};
+
+/* ---- what it shows in metrics/ and kthctl metrics ---- */
+
+enum netbuf_metric {
+	NETBUF_M_STATE,
+	NETBUF_M_FREE_PCT,
+	NETBUF_M_USED,
+	NETBUF_M_LIMIT,
+	NETBUF_M_ALERTS,
+	NETBUF_M_BACKLOG_DROPS,
+};
+
+enum netbuf_state { NETBUF_OK, NETBUF_IS_LOW };
+
+static const char * const netbuf_state_names[] = { "ok", "low", NULL };
+
+static const struct kth_metric netbuf_metrics[] = {
+	[NETBUF_M_STATE] = KTH_METRIC_LABELLED("state", KTH_GAUGE,
+		"low while a watched protocol's free receive memory is below low_pct, until it climbs above high_pct",
+		"state", netbuf_state_names),
+	[NETBUF_M_FREE_PCT] = KTH_METRIC_LABELLED("free_percent", KTH_GAUGE,
+		"free receive memory at the last sample, percent of the limit",
+		"proto", netbuf_proto_names),
+	[NETBUF_M_USED] = KTH_METRIC_LABELLED("used_pages", KTH_GAUGE,
+		"receive memory in use at the last sample, pages",
+		"proto", netbuf_proto_names),
+	[NETBUF_M_LIMIT] = KTH_METRIC_LABELLED("limit_pages", KTH_GAUGE,
+		"the limit: udp_mem[0] for UDP, tcp_mem[2] for TCP, pages",
+		"proto", netbuf_proto_names),
+	[NETBUF_M_ALERTS] = KTH_METRIC_LABELLED("alerts", KTH_COUNTER,
+		"notifications sent, by action",
+		"kind", netbuf_action_names),
+	[NETBUF_M_BACKLOG_DROPS] = KTH_METRIC("backlog_drops", KTH_COUNTER,
+		"packets dropped by the per-CPU backlogs, seen by the sampler"),
 };
 
 struct netbuf_event {
@@ -228,6 +265,9 @@ static void netbuf_sample_proto(enum netbuf_proto p)
 		return;
 	used = max(used, 0L);
 	free_pct = used >= limit ? 0 : (limit - used) * 100 / limit;
+	kth_metric_set(netbuf, NETBUF_M_FREE_PCT, p, free_pct);
+	kth_metric_set(netbuf, NETBUF_M_USED, p, used);
+	kth_metric_set(netbuf, NETBUF_M_LIMIT, p, limit);
 	if (!netbuf_low[p] && free_pct < READ_ONCE(low_pct))
 		netbuf_post_level(NETBUF_LOW, p, used, limit, free_pct);
 	else if (netbuf_low[p] && free_pct > READ_ONCE(high_pct))
@@ -240,15 +280,21 @@ static void netbuf_sample(struct kth_thread *t)
 	u64 drops = netbuf_backlog_drops();
 	enum netbuf_proto p;
 
-	for (p = 0; p < NETBUF_NR_PROTOS; p++)
+	bool low = false;
+
+	for (p = 0; p < NETBUF_NR_PROTOS; p++) {
 		if (mask & BIT(p))
 			netbuf_sample_proto(p);
+		low |= READ_ONCE(netbuf_low[p]);
+	}
+	kth_metric_select(t, NETBUF_M_STATE, low ? NETBUF_IS_LOW : NETBUF_OK);
 	if (drops != netbuf_drops_seen) {
 		struct netbuf_event e = {
 			.action = NETBUF_DROPS,
 			.drops = drops - netbuf_drops_seen,
 		};
 
+		kth_metric_add(t, NETBUF_M_BACKLOG_DROPS, 0, e.drops);
 		netbuf_drops_seen = drops;
 		kth_post(t, &e, sizeof(e));
 	}
@@ -290,14 +336,15 @@ static int netbuf_setup(struct kth_thread *t)
 		atomic64_set(&netbuf_first_refusal[p], 0);
 	}
 	netbuf_drops_seen = netbuf_backlog_drops();
+	kth_metric_select(t, NETBUF_M_STATE, NETBUF_OK);
 	return 0;
 }
 
 static void netbuf_reload(struct kth_thread *t)
 {
 	kth_set_sample_period(t, READ_ONCE(period_ms));
-	pr_info("reloaded: low_pct=%u high_pct=%u period_ms=%u protos=0x%x\n",
-		low_pct, high_pct, period_ms, protos);
+	kth_info(t, "reloaded: low_pct=%u high_pct=%u period_ms=%u protos=0x%x\n",
+		 low_pct, high_pct, period_ms, protos);
 }
 
 static void netbuf_handle(struct kth_thread *t, const struct kth_event *ev)
@@ -311,13 +358,13 @@ static void netbuf_handle(struct kth_thread *t, const struct kth_event *ev)
 		delay_us = div_u64(ktime_get_ns() - e->refusal_ns, 1000);
 	env = kth_env_begin(t, ev, action);
 	if (e->action == NETBUF_DROPS) {
-		pr_info("drops: %llu new backlog drops\n", e->drops);
+		kth_info(t, "drops: %llu new backlog drops\n", e->drops);
 		kth_env_add(env, "NETBUF_DROPS=%llu", e->drops);
 	} else {
-		pr_info("%s: %s used %ld of %ld pages, %u%% free%s\n", action,
-			netbuf_proto_names[e->proto], e->used_pages,
-			e->limit_pages, e->free_pct,
-			e->pressure ? ", under pressure" : "");
+		kth_info(t, "%s: %s used %ld of %ld pages, %u%% free%s\n",
+			 action, netbuf_proto_names[e->proto], e->used_pages,
+			 e->limit_pages, e->free_pct,
+			 e->pressure ? ", under pressure" : "");
 		kth_env_add(env, "NETBUF_PROTO=%s", netbuf_proto_names[e->proto]);
 		kth_env_add(env, "NETBUF_USED_PAGES=%ld", e->used_pages);
 		kth_env_add(env, "NETBUF_LIMIT_PAGES=%ld", e->limit_pages);
@@ -329,6 +376,7 @@ static void netbuf_handle(struct kth_thread *t, const struct kth_event *ev)
 				    delay_us);
 	}
 	kth_notify(t, env);
+	kth_metric_add(t, NETBUF_M_ALERTS, e->action, 1);
 }
 
 static const struct kth_ops netbuf_ops = {
@@ -349,6 +397,8 @@ static int __init netbuf_init(void)
 		.flags = KTH_SIGNALS | (uevent ? KTH_UEVENT : 0),
 		.helper = helper,
 		.sample_ms = period_ms,
+		.metrics = netbuf_metrics,
+		.n_metrics = ARRAY_SIZE(netbuf_metrics),
 	};
 	int ret;
 

@@ -50,6 +50,16 @@ static const char * const usbwatch_action_names[] = {
 	[USBWATCH_BUS_ADD] = "bus-add",
 	[USBWATCH_BUS_REMOVE] = "bus-remove",
 	[USBWATCH_PRESENT] = "present",
+	NULL	/* the values of the events metric's label */
+};
+
+enum usbwatch_metric { USBWATCH_M_DEVICES, USBWATCH_M_EVENTS };
+
+static const struct kth_metric usbwatch_metrics[] = {
+	[USBWATCH_M_DEVICES] = KTH_METRIC("devices", KTH_GAUGE,
+		"USB devices present, root hubs included, after the last event"),
+	[USBWATCH_M_EVENTS] = KTH_METRIC_LABELLED("events", KTH_COUNTER,
+		"events handled, by action", "action", usbwatch_action_names),
 };
 
 /* Device strings are copied raw (untrusted) and sanitised when used. */
@@ -139,12 +149,19 @@ static int usbwatch_coldplug_one(struct usb_device *udev, void *unused)
 	return 0;
 }
 
+static int usbwatch_count_one(struct usb_device *udev, void *count)
+{
+	++*(unsigned int *)count;
+	return 0;
+}
+
 static void usbwatch_handle(struct kth_thread *t, const struct kth_event *ev)
 {
 	const struct usbwatch_event *e = (const void *)ev->data;
 	const char *action = usbwatch_action_names[e->action];
 	char serial[KTH_UNTRUSTED_MAX], maker[KTH_UNTRUSTED_MAX];
 	char product[KTH_UNTRUSTED_MAX];
+	unsigned int devices = 0;
 	struct kth_env *env;
 
 	kth_sanitize(serial, sizeof(serial), e->serial, sizeof(e->serial));
@@ -152,10 +169,10 @@ static void usbwatch_handle(struct kth_thread *t, const struct kth_event *ev)
 		     sizeof(e->manufacturer));
 	kth_sanitize(product, sizeof(product), e->product_name,
 		     sizeof(e->product_name));
-	pr_info("%s %s bus %03u dev %03u id %04x:%04x bcd %04x class %u/%u/%u serial \"%s\" manufacturer \"%s\" product \"%s\"\n",
-		action, e->name, e->busnum, e->devnum, e->vendor, e->product,
-		e->bcd, e->class, e->subclass, e->protocol, serial, maker,
-		product);
+	kth_info(t, "%s %s bus %03u dev %03u id %04x:%04x bcd %04x class %u/%u/%u serial \"%s\" manufacturer \"%s\" product \"%s\"\n",
+		 action, e->name, e->busnum, e->devnum, e->vendor, e->product,
+		 e->bcd, e->class, e->subclass, e->protocol, serial, maker,
+		 product);
 
 	env = kth_env_begin(t, ev, action);
 	kth_env_add_untrusted(env, "USB_DEVICE", e->name, sizeof(e->name));
@@ -172,6 +189,9 @@ static void usbwatch_handle(struct kth_thread *t, const struct kth_event *ev)
 		kth_env_add(env, "PRODUCT_NAME=%s", product);
 	}
 	kth_notify(t, env);
+	usb_for_each_dev(&devices, usbwatch_count_one);
+	kth_metric_set(t, USBWATCH_M_DEVICES, 0, devices);
+	kth_metric_add(t, USBWATCH_M_EVENTS, e->action, 1);
 }
 
 static const struct kth_ops usbwatch_ops = {
@@ -188,6 +208,8 @@ static int __init usbwatch_init(void)
 		.overflow = KTH_DROP_NEWEST,
 		.flags = KTH_SIGNALS | (uevent ? KTH_UEVENT : 0),
 		.helper = helper,
+		.metrics = usbwatch_metrics,
+		.n_metrics = ARRAY_SIZE(usbwatch_metrics),
 	};
 	int ret;
 

@@ -15,6 +15,8 @@
 
 #include <linux/compiler.h>
 #include <linux/bits.h>
+#include <linux/printk.h>
+#include <linux/ratelimit.h>
 #include <linux/types.h>
 #include <kth_compat.h>
 
@@ -36,6 +38,10 @@ struct kth_env;
 #define KTH_SAMPLE_MS_MAX	3600000
 /* Longest sanitised string put into a notification environment. */
 #define KTH_UNTRUSTED_MAX	128
+/* A driver's metrics: most per thread, longest name, most label values. */
+#define KTH_METRICS_MAX		32
+#define KTH_METRIC_NAME_MAX	32
+#define KTH_METRIC_VALUES_MAX	32
 
 /**
  * enum kth_overflow - what kth_post() does when the queue is full
@@ -114,6 +120,51 @@ struct kth_ops {
 };
 
 /**
+ * enum kth_metric_type - what kind of figure a driver's metric is
+ * @KTH_GAUGE: a level that goes up and down (a count of devices, a
+ *	percentage); Prometheus's gauge.
+ * @KTH_COUNTER: a count that only goes up from 0 while the thread exists
+ *	(alerts sent, drops seen); Prometheus's counter, shown with the
+ *	``_total`` suffix there.
+ */
+enum kth_metric_type {
+	KTH_GAUGE,
+	KTH_COUNTER,
+};
+
+/**
+ * struct kth_metric - one of a driver's own figures, declared once
+ * @name: 1 to %KTH_METRIC_NAME_MAX characters, [a-z] then [a-z0-9_];
+ *	not ``schema``; a counter's does not end in ``_total``.  The file
+ *	/sys/kernel/kthelper/<thread>/metrics/<name>, and in Prometheus
+ *	``kthelper_<module>_<name>`` (``kth_`` left off the module's name).
+ * @type: %KTH_GAUGE or %KTH_COUNTER.
+ * @help: one line for an operator: what it counts, in which unit.
+ * @label: NULL for a metric of one value; else the name of its one label
+ *	([a-z] then [a-z0-9_]), such as ``proto``.
+ * @values: with @label, the label's values, NULL-terminated, 1 to
+ *	%KTH_METRIC_VALUES_MAX of [a-z0-9_.-]: one value of the metric
+ *	each, its *series*, numbered from 0 in this order.
+ *
+ * Declare them as a static const array and give it to
+ * &kth_config.metrics; set them with kth_metric_set(), kth_metric_add()
+ * and kth_metric_select().
+ */
+struct kth_metric {
+	const char *name;
+	enum kth_metric_type type;
+	const char *help;
+	const char *label;
+	const char *const *values;
+};
+
+#define KTH_METRIC(_name, _type, _help)					\
+	{ .name = (_name), .type = (_type), .help = (_help) }
+#define KTH_METRIC_LABELLED(_name, _type, _help, _label, _values)	\
+	{ .name = (_name), .type = (_type), .help = (_help),		\
+	  .label = (_label), .values = (_values) }
+
+/**
  * struct kth_config - how to create a helper thread
  * @name: thread name, shown by ps and used as the sysfs directory; 1 to
  *	%KTH_NAME_MAX characters out of [a-z0-9_].
@@ -147,6 +198,12 @@ struct kth_ops {
  *	and store get the thread's kobject: kth_from_kobj() turns it into
  *	the thread.  kth_destroy() removes them, waiting for calls in
  *	progress, before it stops the thread, so they are safe at unload.
+ * @metrics: the driver's own figures, @n_metrics of them (at most
+ *	%KTH_METRICS_MAX), or NULL: the framework shows them in
+ *	/sys/kernel/kthelper/<name>/metrics/ and ``kthctl metrics`` in
+ *	Prometheus's format.  Not copied: a static const array.  Each
+ *	value starts at 0.
+ * @n_metrics: how many @metrics there are (ARRAY_SIZE()).
  */
 struct kth_config {
 	const char *name;
@@ -163,31 +220,48 @@ struct kth_config {
 	int nice;
 	const struct attribute_group **groups;
 	const struct cpumask *cpus;
+	const struct kth_metric *metrics;
+	unsigned int n_metrics;
 };
 
 /**
  * struct kth_stats - a thread's counters, exact at any quiet moment
  * @posted: kth_post() calls, accepted or not.
  * @handled: events whose handler has returned.
- * @dropped: events rejected, evicted or discarded at stop.
+ * @dropped: events rejected, evicted or discarded at stop: the sum of
+ *	the four that follow.
+ * @dropped_full: posts refused because the queue was full
+ *	(%KTH_DROP_NEWEST; kth_post() returned -ENOSPC).
+ * @dropped_evicted: queued events evicted to make room for newer ones
+ *	(%KTH_DROP_OLDEST).
+ * @dropped_stopped: posts refused because the thread was stopped or
+ *	stopping (kth_post() returned -ESHUTDOWN).
+ * @dropped_killed: queued events discarded, never handled, because the
+ *	thread stopped: SIGKILL, kth_stop(), ``stop`` through sysfs, unload.
  * @depth: events waiting in the queue.
  * @wakeups: times a post woke the sleeping thread.
  * @helper_runs: user-mode helpers started.
  * @helper_failures: helpers that could not be started.
  * @helper_suppressed: helper runs skipped by the rate limit.
  * @uevents: uevents sent.
+ * @uevent_failures: uevents the kernel could not send.
  * @sample_runs: times the sample hook ran.
  */
 struct kth_stats {
 	u64 posted;
 	u64 handled;
 	u64 dropped;
+	u64 dropped_full;
+	u64 dropped_evicted;
+	u64 dropped_stopped;
+	u64 dropped_killed;
 	u64 depth;
 	u64 wakeups;
 	u64 helper_runs;
 	u64 helper_failures;
 	u64 helper_suppressed;
 	u64 uevents;
+	u64 uevent_failures;
 	u64 sample_runs;
 };
 
@@ -236,5 +310,48 @@ int kth_env_add_untrusted(struct kth_env *env, const char *key,
 int kth_notify(struct kth_thread *t, struct kth_env *env);
 
 size_t kth_sanitize(char *dst, size_t size, const char *src, size_t len);
+
+void kth_metric_set(struct kth_thread *t, unsigned int metric,
+		    unsigned int series, s64 value);
+void kth_metric_add(struct kth_thread *t, unsigned int metric,
+		    unsigned int series, s64 delta);
+void kth_metric_select(struct kth_thread *t, unsigned int metric,
+		       unsigned int series);
+
+__printf(3, 4) void kth_printk(const struct kth_thread *t, int level,
+			       const char *fmt, ...);
+
+/*
+ * kth_err(), kth_warn(), kth_notice(), kth_info(): a kernel-log line about
+ * thread @t, with the caller's pr_fmt() prefix, as pr_err() and friends
+ * print it, and the thread's device attached, so that the journal gives
+ * it _KERNEL_SUBSYSTEM=kthelper and _KERNEL_DEVICE=+kthelper:<thread>.
+ * Any context.  The _ratelimited forms print at most 10 lines in 5 s per
+ * call site, as printk_ratelimited() does.
+ */
+#define kth_err(t, fmt, ...)						\
+	kth_printk(t, LOGLEVEL_ERR, pr_fmt(fmt), ##__VA_ARGS__)
+#define kth_warn(t, fmt, ...)						\
+	kth_printk(t, LOGLEVEL_WARNING, pr_fmt(fmt), ##__VA_ARGS__)
+#define kth_notice(t, fmt, ...)						\
+	kth_printk(t, LOGLEVEL_NOTICE, pr_fmt(fmt), ##__VA_ARGS__)
+#define kth_info(t, fmt, ...)						\
+	kth_printk(t, LOGLEVEL_INFO, pr_fmt(fmt), ##__VA_ARGS__)
+
+#define kth_printk_ratelimited(t, level, fmt, ...)			\
+({									\
+	static DEFINE_RATELIMIT_STATE(_kth_rs,				\
+				      DEFAULT_RATELIMIT_INTERVAL,	\
+				      DEFAULT_RATELIMIT_BURST);		\
+									\
+	if (__ratelimit(&_kth_rs))					\
+		kth_printk(t, level, pr_fmt(fmt), ##__VA_ARGS__);	\
+})
+#define kth_err_ratelimited(t, fmt, ...)				\
+	kth_printk_ratelimited(t, LOGLEVEL_ERR, fmt, ##__VA_ARGS__)
+#define kth_warn_ratelimited(t, fmt, ...)				\
+	kth_printk_ratelimited(t, LOGLEVEL_WARNING, fmt, ##__VA_ARGS__)
+#define kth_info_ratelimited(t, fmt, ...)				\
+	kth_printk_ratelimited(t, LOGLEVEL_INFO, fmt, ##__VA_ARGS__)
 
 #endif /* _KTHELPER_H */

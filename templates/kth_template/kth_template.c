@@ -62,6 +62,23 @@ struct kth_template_event {
 static struct kth_thread *thread;
 
 /*
+ * The driver's own figures: the framework shows them in the thread's
+ * metrics/ directory and `kthctl metrics` in Prometheus's format as
+ * kthelper_<module>_<name> (kth_ left off the module name; a counter
+ * gets _total).  Index them with an enum; set them from any context.
+ */
+enum { M_EVENTS, M_NOTE_LENGTH };
+
+static const char * const sources[] = { "trigger", "tick", NULL };
+
+static const struct kth_metric kth_template_metrics[] = {
+	[M_EVENTS] = KTH_METRIC_LABELLED("events", KTH_COUNTER,
+		"events handled, by source", "source", sources),
+	[M_NOTE_LENGTH] = KTH_METRIC("note_length", KTH_GAUGE,
+		"characters in the last trigger's note, after sanitising"),
+};
+
+/*
  * The handler: runs in the thread, once per event, in post order.
  * Process context, so it may sleep; it must not stop its own thread.
  */
@@ -71,9 +88,14 @@ static void handle_event(struct kth_thread *t, const struct kth_event *ev)
 	const char *name = e->tick ? "tick" : "trigger";
 	char note[KTH_UNTRUSTED_MAX];
 	struct kth_env *env;
+	size_t len;
 
-	kth_sanitize(note, sizeof(note), e->note, sizeof(e->note));
-	pr_info_ratelimited("%s seq=%llu note=%s\n", name, ev->seq, note);
+	len = kth_sanitize(note, sizeof(note), e->note, sizeof(e->note));
+	/* kth_info() and friends: the journal knows which thread said it */
+	kth_info_ratelimited(t, "%s seq=%llu note=%s\n", name, ev->seq, note);
+	kth_metric_add(t, M_EVENTS, e->tick, 1);	/* "trigger", "tick" */
+	if (!e->tick)
+		kth_metric_set(t, M_NOTE_LENGTH, 0, len);
 
 	/* HOME, PATH, KTH_THREAD, KTH_EVENT=<name>, KTH_SEQ, then ours */
 	env = kth_env_begin(t, ev, name);
@@ -148,6 +170,8 @@ static int __init kth_template_init(void)
 		.helper = helper,
 		.sample_ms = period_ms,		/* 0: no tick */
 		.groups = kth_template_groups,	/* the trigger */
+		.metrics = kth_template_metrics,
+		.n_metrics = ARRAY_SIZE(kth_template_metrics),
 	};
 	int ret;
 

@@ -492,9 +492,14 @@ static bool st_overflow(enum kth_overflow policy)
 	}
 	kth_get_stats(c->t, &s);
 	if (s.depth != 8 || s.dropped != n - 8 ||
-	    rejected != (policy == KTH_DROP_NEWEST ? n - 8 : 0)) {
-		st_diag("depth=%llu dropped=%llu rejected=%d", s.depth,
-			s.dropped, rejected);
+	    rejected != (policy == KTH_DROP_NEWEST ? n - 8 : 0) ||
+	    s.dropped_full != (policy == KTH_DROP_NEWEST ? n - 8 : 0) ||
+	    s.dropped_evicted != (policy == KTH_DROP_OLDEST ? n - 8 : 0) ||
+	    s.dropped_stopped || s.dropped_killed) {
+		st_diag("depth=%llu dropped=%llu rejected=%d by cause %llu/%llu/%llu/%llu",
+			s.depth, s.dropped, rejected, s.dropped_full,
+			s.dropped_evicted, s.dropped_stopped,
+			s.dropped_killed);
 		goto out;
 	}
 	/* drop-newest keeps events 0..7, drop-oldest keeps 22..29 */
@@ -600,7 +605,10 @@ static bool test_stop_with_queue(void)
 	kth_stop(c->t);
 	ok = kth_get_state(c->t) == KTH_STOPPED &&
 	     st_quiet_balanced(c->t, &s) && s.dropped == 5 && !s.depth &&
-	     st_post(c, 0, 9) == -ESHUTDOWN;
+	     s.dropped_killed == 5 && st_post(c, 0, 9) == -ESHUTDOWN;
+	kth_get_stats(c->t, &s);
+	ok &= s.dropped == 6 && s.dropped_stopped == 1 && !s.dropped_full &&
+	      !s.dropped_evicted;
 	kth_stop(c->t);		/* a second stop is harmless */
 out:
 	st_destroy(c);
@@ -642,7 +650,7 @@ static bool test_sigkill_then_stop(void)
 		goto out;
 	kth_stop(c->t);		/* the thread is gone: must not hang */
 	if (!st_quiet_balanced(c->t, &s) || s.dropped != 4 ||
-	    st_post(c, 0, 0) != -ESHUTDOWN)
+	    s.dropped_killed != 4 || st_post(c, 0, 0) != -ESHUTDOWN)
 		goto out;
 	/* and it can be started again */
 	ok = !kth_start(c->t) && !st_post(c, 0, 5) &&
@@ -974,6 +982,66 @@ static bool test_sanitize(void)
 	return true;
 }
 
+/* Declarations kth_create() must refuse, one fault each. */
+static const char * const st_good_values[] = { "a", "b-1", NULL };
+static const char * const st_bad_values[] = { "a", "B", NULL };
+static const char * const st_twice_values[] = { "a", "a", NULL };
+static const char * const st_no_values[] = { NULL };
+
+static const struct kth_metric st_bad_metrics[][2] = {
+	{ KTH_METRIC("schema", KTH_GAUGE, "reserved") },
+	{ KTH_METRIC("9lives", KTH_GAUGE, "a digit first") },
+	{ KTH_METRIC("has-dash", KTH_GAUGE, "a dash") },
+	{ KTH_METRIC("thirty_three_characters_is_longer", KTH_GAUGE, "long") },
+	{ KTH_METRIC("runs_total", KTH_COUNTER, "_total") },
+	{ KTH_METRIC("nohelp", KTH_GAUGE, "") },
+	{ KTH_METRIC("twolines", KTH_GAUGE, "one\ntwo") },
+	{ KTH_METRIC("badtype", 7, "type") },
+	{ KTH_METRIC_LABELLED("badvalue", KTH_GAUGE, "B", "x", st_bad_values) },
+	{ KTH_METRIC_LABELLED("twice", KTH_GAUGE, "a a", "x", st_twice_values) },
+	{ KTH_METRIC_LABELLED("novalues", KTH_GAUGE, "none", "x", st_no_values) },
+	{ KTH_METRIC_LABELLED("badlabel", KTH_GAUGE, "L", "Proto",
+			      st_good_values) },
+	{ KTH_METRIC("same", KTH_GAUGE, "one"),
+	  KTH_METRIC("same", KTH_COUNTER, "two") },
+};
+
+/* Each bad declaration is refused with -EINVAL; a good one is created. */
+static bool test_bad_metrics(void)
+{
+	struct kth_config cfg = {
+		.name = "kth_st_metrics", .ops = &st_ops, .event_size = 8,
+		.queue_len = 4,
+	};
+	struct kth_thread *t;
+	unsigned int i;
+	bool ok = true;
+
+	for (i = 0; i < ARRAY_SIZE(st_bad_metrics); i++) {
+		cfg.metrics = st_bad_metrics[i];
+		cfg.n_metrics = st_bad_metrics[i][1].name ? 2 : 1;
+		t = kth_create(&cfg);
+		if (PTR_ERR(t) != -EINVAL) {
+			st_diag("bad metric declaration %u accepted", i);
+			kth_destroy(t);
+			ok = false;
+		}
+	}
+	cfg.metrics = st_bad_metrics[0];
+	cfg.n_metrics = 0;	/* metrics without their number */
+	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
+	cfg.metrics = NULL;
+	cfg.n_metrics = 1;	/* a number without metrics */
+	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
+	cfg.metrics = st_bad_metrics[ARRAY_SIZE(st_bad_metrics) - 1];
+	t = kth_create(&cfg);	/* "same" once is fine */
+	if (IS_ERR(t))
+		return false;
+	kth_metric_set(t, 0, 0, -5);
+	kth_destroy(t);
+	return ok;
+}
+
 static const struct {
 	const char *name;
 	bool (*fn)(void);
@@ -999,6 +1067,7 @@ static const struct {
 	{ "burst_one_wakeup", test_burst_one_wakeup },
 	{ "idle_no_wakeups", test_idle_no_wakeups },
 	{ "sanitize", test_sanitize },
+	{ "bad_metrics", test_bad_metrics },
 };
 
 static void st_run_all(void)
@@ -1055,6 +1124,24 @@ struct demo_event {
 static struct kth_thread *demo;
 
 /*
+ * The test thread's metrics, one of each kind and call, for the sysfs and
+ * metrics scenarios: triggers (kth_metric_add()), delay_ms
+ * (kth_metric_set()) and phase (kth_metric_select(), a StateSet).
+ */
+enum { DEMO_M_TRIGGERS, DEMO_M_DELAY, DEMO_M_PHASE };
+enum { DEMO_IDLE, DEMO_BUSY };
+static const char * const demo_phases[] = { "idle", "busy", NULL };
+
+static const struct kth_metric demo_metrics[] = {
+	[DEMO_M_TRIGGERS] = KTH_METRIC("triggers", KTH_COUNTER,
+		"events posted through the trigger file"),
+	[DEMO_M_DELAY] = KTH_METRIC("delay_ms", KTH_GAUGE,
+		"the delay_ms parameter when the last event was handled, ms"),
+	[DEMO_M_PHASE] = KTH_METRIC_LABELLED("phase", KTH_GAUGE,
+		"busy while a handler runs", "phase", demo_phases),
+};
+
+/*
  * Sleep @ms of CLOCK_MONOTONIC, or until a signal.  Not msleep(): a
  * jiffies sleep can end early when the tick lags behind on a loaded
  * (sanitizer) VM and jiffies then catch up, and the trace scenario checks
@@ -1076,16 +1163,21 @@ static void demo_sleep_ms(unsigned int ms)
 static void demo_handle(struct kth_thread *t, const struct kth_event *ev)
 {
 	const struct demo_event *de = (const void *)ev->data;
+	unsigned int delay = min(READ_ONCE(delay_ms), 10000U);
 	struct kth_env *env;
 
-	if (READ_ONCE(delay_ms))
-		demo_sleep_ms(min(READ_ONCE(delay_ms), 10000U));
-	pr_info("%s: event %s seq=%llu\n", kth_name(t), de->name, ev->seq);
+	kth_metric_select(t, DEMO_M_PHASE, DEMO_BUSY);
+	kth_metric_set(t, DEMO_M_DELAY, 0, delay);
+	if (delay)
+		demo_sleep_ms(delay);
+	kth_info(t, "%s: event %s seq=%llu\n", kth_name(t), de->name,
+		 ev->seq);
 	env = kth_env_begin(t, ev, de->name);
 	kth_env_add(env, "SELFTEST_TIMESTAMP=%llu", ev->timestamp_ns);
 	kth_env_add_untrusted(env, "SELFTEST_NOTE", de->note,
 			      sizeof(de->note));
 	kth_notify(t, env);
+	kth_metric_select(t, DEMO_M_PHASE, DEMO_IDLE);
 }
 
 static const struct kth_ops demo_ops = {
@@ -1114,6 +1206,7 @@ static ssize_t trigger_store(struct kobject *kobj, struct kobj_attribute *attr,
 	strscpy(de.name, name, sizeof(de.name));
 	for (i = 0; i < n; i++)
 		kth_post(t, &de, sizeof(de));
+	kth_metric_add(t, DEMO_M_TRIGGERS, 0, n);
 	return count;
 }
 
@@ -1146,6 +1239,8 @@ static int __init st_init(void)
 		.helper_burst = helper_burst,
 		.helper_rate = helper_rate,
 		.groups = demo_groups,
+		.metrics = demo_metrics,
+		.n_metrics = ARRAY_SIZE(demo_metrics),
 	};
 	int ret;
 
@@ -1159,6 +1254,8 @@ static int __init st_init(void)
 	demo = kth_create(&cfg);
 	if (IS_ERR(demo))
 		return PTR_ERR(demo);
+	kth_metric_select(demo, DEMO_M_PHASE, DEMO_IDLE);
+	kth_metric_set(demo, DEMO_M_DELAY, 0, delay_ms);
 	ret = kth_start(demo);
 	if (ret)
 		goto out_destroy;
