@@ -9,7 +9,9 @@ kth_insmod kthelper && kth_insmod kth_selftest run_tests=0 queue_len=32 ||
 
 check kset-exists [ -d $KTH_SYSFS ]
 for a in state pid posted handled dropped depth queue_len helper_runs \
-	 helper_failures helper_suppressed; do
+	 helper_failures helper_suppressed wakeups uevents uevent_failures \
+	 dropped_full dropped_evicted dropped_stopped dropped_killed \
+	 wait_sum_ns wait_count handle_sum_ns handle_count; do
 	check_eq "mode-$a" "-r--r--r--" "$(ls -l $D/$a | cut -c1-10)"
 done
 for a in helper helper_burst helper_rate; do
@@ -35,6 +37,11 @@ else
 	ok control-rejects-empty-line
 fi
 check control-junk-logs sh -c "dmesg | grep -q 'control accepts start, stop, pause, resume or reset'"
+# the line carries the thread's device: journald's _KERNEL_SUBSYSTEM and
+# _KERNEL_DEVICE (cat blocks at the end of /dev/kmsg: timeout ends it)
+timeout 3 cat /dev/kmsg >/tmp/kmsg 2>/dev/null
+check_eq control-junk-line-metadata " SUBSYSTEM=kthelper
+ DEVICE=+kthelper:$T" "$(grep -A2 'control accepts start' /tmp/kmsg | tail -n 2)"
 check_eq state-unchanged-by-junk running "$(cat $D/state)"
 for junk in "relative/path" "/has space" "/tab	x"; do
 	if printf '%s' "$junk" >$D/helper 2>/dev/null; then
@@ -107,6 +114,53 @@ else
 fi
 check_eq state-readable-by-all running "$(kth-asuser 65534 cat $D/state)"
 check_eq unchanged-by-non-root running "$(cat $D/state)"
+
+# drops by cause add up to dropped; histogram counts and sums
+cause_sum() {
+	echo $(($(cat $D/dropped_full) + $(cat $D/dropped_evicted) + \
+		$(cat $D/dropped_stopped) + $(cat $D/dropped_killed)))
+}
+echo pause >$D/control
+echo "fill 40" >$D/trigger		# a queue of 32: 8 refused, full
+check_eq dropped-full 8 "$(cat $D/dropped_full)"
+echo stop >$D/control			# the 32 queued are discarded
+check_eq dropped-killed 32 "$(cat $D/dropped_killed)"
+echo "late 3" >$D/trigger 2>/dev/null	# refused: stopped
+check_eq dropped-stopped 3 "$(cat $D/dropped_stopped)"
+check_eq dropped-evicted 0 "$(cat $D/dropped_evicted)"
+check_eq dropped-is-sum-of-causes "$(cat $D/dropped)" "$(cause_sum)"
+echo start >$D/control
+echo "count 5" >$D/trigger
+check handled-5 wait_for 10 attr_is $T handled 5
+check_eq wait_count-is-handled 5 "$(cat $D/wait_count)"
+check_eq handle_count-is-handled 5 "$(cat $D/handle_count)"
+hist_total() { awk '{ n += $3 } END { print n + 0 }' $D/$1; }
+check_eq wait_count-is-hist-total "$(hist_total wait_hist)" "$(cat $D/wait_count)"
+check wait_sum-at-least-max [ "$(cat $D/wait_sum_ns)" -ge "$(cat $D/wait_max_ns)" ]
+check handle_sum-at-most-count-times-max \
+	[ "$(cat $D/handle_sum_ns)" -le $(($(cat $D/handle_max_ns) * 5)) ]
+echo reset >$D/control
+check_eq reset-clears-count 0 "$(cat $D/wait_count)"
+check_eq reset-clears-sum 0 "$(cat $D/handle_sum_ns)"
+check_eq reset-keeps-handled 5 "$(cat $D/handled)"
+
+# the driver's own metrics (kth_selftest declares one of each call)
+M=$D/metrics
+check_eq metrics-schema "triggers counter - events posted through the trigger file
+delay_ms gauge - the delay_ms parameter when the last event was handled, ms
+phase gauge phase busy while a handler runs" "$(cat $M/schema)"
+check_eq metric-counter-add 48 "$(cat $M/triggers)"
+check_eq metric-gauge-set 0 "$(cat $M/delay_ms)"
+check_eq metric-stateset "idle 1
+busy 0" "$(cat $M/phase)"
+check_eq mode-metric "-r--r--r--" "$(ls -l $M/triggers | cut -c1-10)"
+if echo 5 >$M/triggers 2>/dev/null; then
+	not_ok metric-read-only "write succeeded"
+else
+	ok metric-read-only
+fi
+check_eq class-device-link ../../devices/virtual/kthelper/$T \
+	"$(readlink /sys/class/kthelper/$T)"
 
 # bad module parameters are refused with a clear log line
 kth_rmmod kth_selftest
