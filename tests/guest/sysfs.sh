@@ -147,10 +147,10 @@ check_eq reset-keeps-handled 5 "$(cat $D/handled)"
 # the driver's own metrics (kth_selftest declares one of each call)
 M=$D/metrics
 check_eq metrics-schema "triggers counter - events posted through the trigger file
-delay_ms gauge - the delay_ms parameter when the last event was handled, ms
+delay gauge - the delay_ms parameter when the last event was handled, in milliseconds
 phase gauge phase busy while a handler runs" "$(cat $M/schema)"
 check_eq metric-counter-add 48 "$(cat $M/triggers)"
-check_eq metric-gauge-set 0 "$(cat $M/delay_ms)"
+check_eq metric-gauge-set 0 "$(cat $M/delay)"
 check_eq metric-stateset "idle 1
 busy 0" "$(cat $M/phase)"
 check_eq mode-metric "-r--r--r--" "$(ls -l $M/triggers | cut -c1-10)"

@@ -1125,7 +1125,7 @@ static struct kth_thread *demo;
 
 /*
  * The test thread's metrics, one of each kind and call, for the sysfs and
- * metrics scenarios: triggers (kth_metric_add()), delay_ms
+ * metrics scenarios: triggers (kth_metric_add()), delay
  * (kth_metric_set()) and phase (kth_metric_select(), a StateSet).
  */
 enum { DEMO_M_TRIGGERS, DEMO_M_DELAY, DEMO_M_PHASE };
@@ -1135,8 +1135,8 @@ static const char * const demo_phases[] = { "idle", "busy", NULL };
 static const struct kth_metric demo_metrics[] = {
 	[DEMO_M_TRIGGERS] = KTH_METRIC("triggers", KTH_COUNTER,
 		"events posted through the trigger file"),
-	[DEMO_M_DELAY] = KTH_METRIC("delay_ms", KTH_GAUGE,
-		"the delay_ms parameter when the last event was handled, ms"),
+	[DEMO_M_DELAY] = KTH_METRIC("delay", KTH_GAUGE,
+		"the delay_ms parameter when the last event was handled, in milliseconds"),
 	[DEMO_M_PHASE] = KTH_METRIC_LABELLED("phase", KTH_GAUGE,
 		"busy while a handler runs", "phase", demo_phases),
 };
