@@ -19,8 +19,10 @@
 #   make dkms-install [KERNELRELEASE=...]   install with DKMS for that kernel
 #   make dkms-remove [KERNELRELEASE=...]    and remove it again
 #   make deb          build/deb/kthelper-dkms_<version>_all.deb
-#   make install [PREFIX=/usr/local] [DESTDIR=]   kthctl to PREFIX/sbin
-#   make uninstall    and remove it again
+#   make install [PREFIX=/usr/local] [DESTDIR=] [SYSTEMDUNITDIR=]   kthctl
+#                     to PREFIX/sbin, the metrics timer to PREFIX/lib/systemd/system,
+#                     the journal's helper, udev rules and unit (install-journal)
+#   make uninstall    and remove them again
 # A KERNELRELEASE whose headers are not installed here (any Debian kernel of
 # bullseye, bookworm, trixie or sid: 7.2.13+deb14-amd64, say) builds and
 # DKMS-installs in a root of its Debian suite, made once (scripts/kth-kernel).
@@ -155,13 +157,62 @@ dkms-remove:
 deb:
 	scripts/kth-dkms deb
 
-# kthctl, the user tool (tools/kthctl, Documentation/observability.rst);
-# the modules are installed by DKMS (make dkms-install, make deb).
+# kthctl, the user tool (tools/kthctl, Documentation/observability.rst),
+# with its metrics files in PREFIX/share/kthctl, and the metrics timer for
+# node_exporter (scripts/packaging/systemd; off until enabled) in
+# SYSTEMDUNITDIR, its ExecStart pointed at PREFIX/sbin/kthctl; the
+# modules are installed by DKMS (make dkms-install, make deb).
 PREFIX ?= /usr/local
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+KTHCTL_FILES := metrics.sh metrics.awk
+METRICS_UNITS := kthelper-metrics.service kthelper-metrics.timer
 .PHONY: install uninstall
 
 install:
 	install -D -m 0755 tools/kthctl/kthctl $(DESTDIR)$(PREFIX)/sbin/kthctl
+	install -d $(DESTDIR)$(PREFIX)/share/kthctl $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0644 $(addprefix tools/kthctl/,$(KTHCTL_FILES)) $(DESTDIR)$(PREFIX)/share/kthctl/
+	for u in $(METRICS_UNITS); do \
+		sed 's|/usr/sbin/kthctl|$(PREFIX)/sbin/kthctl|' scripts/packaging/systemd/$$u \
+			>$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/kthctl
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/kthctl/,$(KTHCTL_FILES))
+	rmdir $(DESTDIR)$(PREFIX)/share/kthctl 2>/dev/null || true
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(METRICS_UNITS))
+
+# The journal's files (scripts/packaging/journal; Documentation/
+# observability.rst, "The journal"), off until enabled: kth-journal in
+# PREFIX/libexec/kthelper, its udev rules in PREFIX/share/kthelper/udev
+# (an operator links one into /etc/udev/rules.d), kthelper-event@.service
+# in SYSTEMDUNITDIR; their paths pointed at PREFIX.  install and uninstall
+# do these too; kth-dkms deb and the test guest install them alone.
+JOURNAL_FILES := 90-kthelper-journal.rules 90-kthelper-event.rules kthelper-event@.service
+.PHONY: install-journal uninstall-journal
+install: install-journal
+uninstall: uninstall-journal
+
+install-journal:
+	install -D -m 0755 scripts/packaging/journal/kth-journal \
+		$(DESTDIR)$(PREFIX)/libexec/kthelper/kth-journal
+	install -d $(DESTDIR)$(PREFIX)/share/kthelper/udev $(DESTDIR)$(SYSTEMDUNITDIR)
+	for f in $(JOURNAL_FILES); do \
+		case $$f in \
+		*.rules) d=$(DESTDIR)$(PREFIX)/share/kthelper/udev ;; \
+		*) d=$(DESTDIR)$(SYSTEMDUNITDIR) ;; \
+		esac; \
+		sed -e 's|/usr/libexec/kthelper/|$(PREFIX)/libexec/kthelper/|g' \
+			-e 's|/usr/share/kthelper/|$(PREFIX)/share/kthelper/|g' \
+			scripts/packaging/journal/$$f >$$d/$$f && \
+		chmod 0644 $$d/$$f || exit 1; \
+	done
+
+uninstall-journal:
+	rm -f $(DESTDIR)$(PREFIX)/libexec/kthelper/kth-journal
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/kthelper/udev/,$(filter %.rules,$(JOURNAL_FILES)))
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(filter %.service,$(JOURNAL_FILES)))
+	rmdir $(DESTDIR)$(PREFIX)/libexec/kthelper $(DESTDIR)$(PREFIX)/share/kthelper/udev \
+		$(DESTDIR)$(PREFIX)/share/kthelper 2>/dev/null || true

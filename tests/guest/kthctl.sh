@@ -134,6 +134,7 @@ kc_is stats-exit-0 0 stats $T
 bad='' n=0
 for f in "$D"/*; do
 	k=${f##*/}
+	[ -f "$f" ] || continue	# metrics/, the driver's own: not stats'
 	case $k in control | trigger | *_hist) continue ;; esac
 	n=$((n + 1))
 	v=$(cat "$f")

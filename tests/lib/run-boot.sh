@@ -152,7 +152,7 @@ boot_scenario() { # NAME INDEX TOTAL
 	collect_results "$logfile" "$name" diag
 	nresults=$collected
 	if [[ -n $host ]]; then
-		collect_results "$hostlog" "$name"
+		collect_results "$hostlog" "$name" diag	# its "# " lines too
 		nresults=$((nresults + collected))
 		if [[ $hostrc -eq 0 ]]; then
 			add_result ok "$name.host"

@@ -4,14 +4,16 @@
 # run-static.sh - tests/run's static stage, sourced by it: the static
 # analysis gate (scripts/kth-check --ktap and its --selftest), the lint of
 # the guest scenarios' checks (tests/harness/kth-lint-guest and its
-# --selftest), the build matrix (tests/tiers/kth-build-matrix --ktap), the
-# builds against the kernel trees already built (tests/tiers/kth-tree-builds
-# --ktap) and the clean-log judge's selftest (run-judge.sh) before any
-# boot, their results static.*, their logs in build/static/.
+# --selftest), kthctl against a fake sysfs tree
+# (tests/harness/kth-kthctl-check --ktap), the build matrix
+# (tests/tiers/kth-build-matrix --ktap), the builds against the kernel
+# trees already built (tests/tiers/kth-tree-builds --ktap) and the
+# clean-log judge's selftest (run-judge.sh) before any boot, their results
+# static.*, their logs in build/static/.
 
 run_static_stage() {
 	local staticlog=$builddir/static start failed_before gate_rc rules_rc matrix_rc
-	local lint_rc lint_self_rc trees_rc
+	local lint_rc lint_self_rc trees_rc kthctl_rc
 	local secs nresults nfailed
 	[[ ${KTH_NO_SETUP:-0} == 1 ]] || "$scripts/kth-setup" ${kver:+"$kver"}
 	mkdir -p "$staticlog"
@@ -27,6 +29,8 @@ run_static_stage() {
 	lint_rc=$?
 	"$harness/kth-lint-guest" --ktap --selftest >>"$staticlog/guest-checks.log" 2>&1
 	lint_self_rc=$?
+	"$harness/kth-kthctl-check" --ktap >"$staticlog/kthctl.log" 2>&1
+	kthctl_rc=$?
 	"$tiers/kth-build-matrix" --ktap >"$staticlog/build-matrix.log" 2>&1
 	matrix_rc=$?
 	"$tiers/kth-tree-builds" --ktap >"$staticlog/trees.log" 2>&1
@@ -47,6 +51,10 @@ run_static_stage() {
 		"kth-lint-guest exited $lint_rc: $(tail -n 1 "$staticlog/guest-checks.log")"
 	[[ $lint_self_rc -le 1 ]] || add_result "not ok" static.guest-checks.selftest \
 		"kth-lint-guest --selftest exited $lint_self_rc: $(tail -n 1 "$staticlog/guest-checks.log")"
+	collect_results "$staticlog/kthctl.log" static
+	nresults=$((nresults + collected))
+	[[ $kthctl_rc -le 1 ]] || add_result "not ok" static.kthctl \
+		"kth-kthctl-check exited $kthctl_rc: $(tail -n 1 "$staticlog/kthctl.log")"
 	collect_results "$staticlog/build-matrix.log" static
 	nresults=$((nresults + collected))
 	[[ $matrix_rc -le 1 ]] || add_result "not ok" static.build-matrix \
@@ -57,7 +65,7 @@ run_static_stage() {
 		"kth-tree-builds exited $trees_rc: $(tail -n 1 "$staticlog/trees.log")"
 	judge_selftest
 	nresults=$((nresults + 1))
-	add_note "static analysis: $secs s, findings in ${staticlog#"$topdir"/}/kth-check.log, rules.log, guest-checks.log, build-matrix.log and trees.log"
+	add_note "static analysis: $secs s, findings in ${staticlog#"$topdir"/}/kth-check.log, rules.log, guest-checks.log, kthctl.log, build-matrix.log and trees.log"
 	nfailed=$((failed - failed_before))
 	if [[ $nfailed -eq 0 ]]; then
 		printf '%s s, %d checks\n' "$secs" "$nresults" >&2

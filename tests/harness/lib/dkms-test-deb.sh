@@ -46,5 +46,25 @@ EOF
 		test "$expected" = "$actual"
 	check deb-hook-mode "dkms-hook is not executable in the .deb" \
 		has_line "$(dpkg-deb -c "$deb")" '^-rwxr-xr-x .*/scripts/packaging/dkms-hook$' 
+	# kthctl with its metrics files; the metrics timer, which the
+	# maintainer scripts never start or enable (an operator does), stopped
+	# on remove (kthelper-dkms.prerm); the journal's helper, rules and unit
+	contents=$(dpkg-deb -c "$deb")
+	for f in usr/sbin/kthctl usr/share/kthctl/metrics.sh usr/share/kthctl/metrics.awk \
+		 lib/systemd/system/kthelper-metrics.service lib/systemd/system/kthelper-metrics.timer \
+		 usr/libexec/kthelper/kth-journal lib/systemd/system/kthelper-event@.service \
+		 usr/share/kthelper/udev/90-kthelper-journal.rules \
+		 usr/share/kthelper/udev/90-kthelper-event.rules; do
+		check "deb-has-${f##*/}" "the .deb has no /$f" has_line "$contents" " \./$(re "$f")\$"
+	done
+	check deb-kth-journal-mode "kth-journal is not executable in the .deb" \
+		has_line "$contents" '^-rwxr-xr-x .*/usr/libexec/kthelper/kth-journal$'
+	check deb-metrics-timer-not-started "postinst starts the metrics units" \
+		lacks_line "$postinst" "deb-systemd-invoke (start|restart) .*kthelper-metrics"
+	check deb-metrics-timer-not-enabled "postinst enables the timer outside 'was-enabled'" \
+		equals "$(grep -c "deb-systemd-helper enable 'kthelper-metrics" <<<"$postinst")" \
+		"$(grep -c "was-enabled 'kthelper-metrics" <<<"$postinst")"
+	check deb-metrics-timer-stopped-on-remove "prerm does not stop kthelper-metrics.timer" \
+		has_line "$(cat "$scripts_dir/prerm" 2>&1)" "deb-systemd-invoke stop kthelper-metrics.timer"
 	log "dkms: .deb built and inspected in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
 }

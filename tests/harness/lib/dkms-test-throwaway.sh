@@ -48,6 +48,18 @@ throwaway_root() {
 		test -f "$root/usr/lib/kthelper/include/kthelper.h" -a \
 		-f "$root/usr/lib/kthelper/include/kth_compat.h" -a \
 		-s "$root/usr/lib/kthelper/$kver/Module.symvers"
+	# kthctl finds its metrics files where the package put them (no
+	# kthelper is loaded here: valid output without metrics); the
+	# metrics timer is not enabled
+	out=$(in_root /usr/sbin/kthctl metrics 2>&1)
+	check deb-kthctl-metrics "kthctl metrics in the root: '$out'" \
+		has_line "$out" '^# kthelper is not loaded'
+	check deb-metrics-timer-off "kthelper-metrics.timer is enabled after the install" \
+		test ! -e "$root/etc/systemd/system/timers.target.wants/kthelper-metrics.timer"
+	# a textfile the timer would have written, for remove to delete
+	mkdir -p "$root/var/lib/prometheus/node-exporter"
+	echo 'kthelper_state{thread="x",module="x",state="running"} 1' \
+		>"$root/var/lib/prometheus/node-exporter/kthelper.prom"
 
 	# --- upgrade N -> N+1 ---
 	if run_logged deb-upgrade apt_in_root install "/tmp/${deb2##*/}"; then
@@ -76,6 +88,9 @@ throwaway_root() {
 	fi
 	out=$(kthelper_files_in_root)
 	check deb-remove-clean "left: $out" test -z "$out"
+	check deb-remove-textfile "/var/lib/prometheus/node-exporter/kthelper.prom left after remove" \
+		test ! -e "$root/var/lib/prometheus/node-exporter/kthelper.prom"
+	rmdir "$root/var/lib/prometheus/node-exporter" "$root/var/lib/prometheus" 2>/dev/null || true
 	if run_logged deb-purge apt_in_root purge kthelper-dkms; then
 		ok deb-purge
 	else
