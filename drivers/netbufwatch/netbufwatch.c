@@ -255,7 +255,8 @@ static void netbuf_post_level(enum netbuf_action action, enum netbuf_proto p,
 	kth_post(netbuf, &e, sizeof(e));
 }
 
-static void netbuf_sample_proto(enum netbuf_proto p)
+/* The figures of protocol @p for metrics/; alerts only if it is watched. */
+static void netbuf_sample_proto(enum netbuf_proto p, bool watched)
 {
 	long used = atomic_long_read(netbuf_prot(p)->memory_allocated);
 	long limit = netbuf_limit(p);
@@ -268,6 +269,8 @@ static void netbuf_sample_proto(enum netbuf_proto p)
 	kth_metric_set(netbuf, NETBUF_M_FREE_PCT, p, free_pct);
 	kth_metric_set(netbuf, NETBUF_M_USED, p, used);
 	kth_metric_set(netbuf, NETBUF_M_LIMIT, p, limit);
+	if (!watched)
+		return;
 	if (!netbuf_low[p] && free_pct < READ_ONCE(low_pct))
 		netbuf_post_level(NETBUF_LOW, p, used, limit, free_pct);
 	else if (netbuf_low[p] && free_pct > READ_ONCE(high_pct))
@@ -279,13 +282,11 @@ static void netbuf_sample(struct kth_thread *t)
 	unsigned int mask = READ_ONCE(protos);
 	u64 drops = netbuf_backlog_drops();
 	enum netbuf_proto p;
-
 	bool low = false;
 
 	for (p = 0; p < NETBUF_NR_PROTOS; p++) {
-		if (mask & BIT(p))
-			netbuf_sample_proto(p);
-		low |= READ_ONCE(netbuf_low[p]);
+		netbuf_sample_proto(p, mask & BIT(p));
+		low |= (mask & BIT(p)) && READ_ONCE(netbuf_low[p]);
 	}
 	kth_metric_select(t, NETBUF_M_STATE, low ? NETBUF_IS_LOW : NETBUF_OK);
 	if (drops != netbuf_drops_seen) {
