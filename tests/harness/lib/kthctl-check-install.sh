@@ -41,9 +41,15 @@ textfile_check() {
 	echo old >"$tf/kthelper.prom"
 	chmod 0555 "$tf"
 	if [[ $(id -u) -eq 0 ]]; then
+		# nobody must reach kthctl, the fake tree and DIR, and be refused
+		# by DIR's mode alone: the checkout may be in root's 0700 home
+		# (a fresh root's /root/kthelper), and $work is 0700
+		mkdir -p "$work/pub"
+		cp "$kthctl" "${kthctl%/*}/metrics.sh" "${kthctl%/*}/metrics.awk" "$work/pub/"
+		chmod -R a+rX "$work"
 		set +e
 		KTH_SYSFS=$fake setpriv --reuid=65534 --regid=65534 --clear-groups \
-			dash "$kthctl" metrics --textfile "$tf" >"$work/kc.out" 2>"$work/kc.err"
+			dash "$work/pub/kthctl" metrics --textfile "$tf" >"$work/kc.out" 2>"$work/kc.err"
 		rc=$?
 		set -e
 	else
