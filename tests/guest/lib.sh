@@ -221,3 +221,19 @@ dev_with() {
 }
 has_dev() { dev_with "$1" "$2" >/dev/null; }
 no_dev() { ! has_dev "$1" "$2"; }
+
+# The UDP flooder (kth-udpflood), driven through a fifo on fd 3:
+# flood_start starts it, its pid in $flooder; flood CMD sends it CMD,
+# waits for its reply line and prints it.
+flood_start() {
+	mkfifo /tmp/flood.in
+	kth-udpflood </tmp/flood.in >/tmp/flood.out 2>&1 &
+	flooder=$!
+	exec 3>/tmp/flood.in
+}
+flood() {
+	_n=$(wc -l </tmp/flood.out)
+	echo "$*" >&3
+	wait_for 120 sh -c "[ \$(wc -l </tmp/flood.out) -gt $_n ]"
+	tail -n 1 /tmp/flood.out
+}

@@ -72,15 +72,7 @@ check tablet-in wait_for 30 plugged
 qmp device_del id=tab0
 check tablet-out wait_for 30 unplugged
 # kth_netbufwatch: UDP memory over half its limit: low
-mkfifo /tmp/flood.in
-kth-udpflood </tmp/flood.in >/tmp/flood.out 2>&1 &
-exec 3>/tmp/flood.in
-flood() {
-	n=$(wc -l </tmp/flood.out)
-	echo "$*" >&3
-	wait_for 120 sh -c "[ \$(wc -l </tmp/flood.out) -gt $n ]"
-	tail -n 1 /tmp/flood.out
-}
+flood_start
 flood open 48 524288 >/dev/null
 echo "# flood: $(flood fill 3000) pages"
 state_is() { # STATE: netbufwatch's state metric says STATE

@@ -32,16 +32,7 @@ near() { # A B TOLERANCE
 	d=$(($1 - $2))
 	[ ${d#-} -le "$3" ]
 }
-# the flooder, driven through a fifo; flood CMD waits for its reply
-mkfifo /tmp/flood.in
-kth-udpflood </tmp/flood.in >/tmp/flood.out 2>&1 &
-exec 3>/tmp/flood.in
-flood() {
-	n=$(wc -l </tmp/flood.out)
-	echo "$*" >&3
-	wait_for 120 sh -c "[ \$(wc -l </tmp/flood.out) -gt $n ]"
-	tail -n 1 /tmp/flood.out
-}
+flood_start
 
 echo "4096 4096 4096" >/proc/sys/net/ipv4/udp_mem
 kth_insmod kthelper && kth_insmod $T helper=/tmp/kth-record low_pct=50 high_pct=80 \

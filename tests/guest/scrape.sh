@@ -176,16 +176,7 @@ step histogram "count=$count" "p99_ns=$p99" "handled=$handled" || exit 1
 
 # 7. netbufwatch's state during a flood: low, then back to ok
 state_is() { grep -qx "$1 1" "$N/metrics/state"; }
-mkfifo /tmp/flood.in
-kth-udpflood </tmp/flood.in >/tmp/flood.out 2>&1 &
-flooder=$!
-exec 3>/tmp/flood.in
-flood() {
-	_n=$(wc -l </tmp/flood.out)
-	echo "$*" >&3
-	wait_for 120 sh -c "[ \$(wc -l </tmp/flood.out) -gt $_n ]"
-	tail -n 1 /tmp/flood.out
-}
+flood_start
 check state-ok-before state_is ok
 echo "# flood: $(flood open 48 524288), $(flood fill 3000)"
 check state-low wait_for 20 state_is low
