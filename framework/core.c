@@ -79,6 +79,17 @@ static int kth_config_check(const struct kth_config *cfg)
 		       cfg->name, KTH_HELPER_RATE_MAX);
 		return -EINVAL;
 	}
+	if ((cfg->helper_timeout_ms &&
+	     (cfg->helper_timeout_ms < KTH_HELPER_TIMEOUT_MS_MIN ||
+	      cfg->helper_timeout_ms > KTH_HELPER_TIMEOUT_MS_MAX)) ||
+	    cfg->helper_max_running > KTH_HELPER_RUNNING_MAX ||
+	    cfg->helper_max_pending > KTH_HELPER_PENDING_MAX) {
+		pr_err("%s: helper_timeout_ms must be 0 (default) or %d..%d, helper_max_running 0..%d, helper_max_pending 0..%d\n",
+		       cfg->name, KTH_HELPER_TIMEOUT_MS_MIN,
+		       KTH_HELPER_TIMEOUT_MS_MAX, KTH_HELPER_RUNNING_MAX,
+		       KTH_HELPER_PENDING_MAX);
+		return -EINVAL;
+	}
 	if (cfg->sample_ms > KTH_SAMPLE_MS_MAX ||
 	    (cfg->sample_ms && !cfg->ops->sample)) {
 		pr_err("%s: sample_ms must be 0 or 1..%d, and needs a sample hook\n",
@@ -238,6 +249,7 @@ struct kth_thread *__kth_create(const struct kth_config *cfg,
 	init_completion(&t->ready);
 	kth_hist_init(t);
 	kth_rate_init(t, cfg->helper_burst, cfg->helper_rate);
+	kth_helpers_init(t, cfg);
 	kth_sampler_init(t, cfg->sample_ms);
 	kth_kobject_init(&t->kobj, &kth_ktype);	/* from here kobject_put frees */
 
@@ -259,10 +271,16 @@ struct kth_thread *__kth_create(const struct kth_config *cfg,
 	ret = kth_metrics_create(t, cfg);
 	if (ret)
 		goto out_put;
-	ret = kth_add_unique(t);
+	ret = kth_helpers_register(t);
 	if (ret)
 		goto out_put;
+	ret = kth_add_unique(t);
+	if (ret)
+		goto out_unregister;
 	return t;
+
+out_unregister:
+	kth_helpers_unregister(t);
 
 out_put:
 	kobject_put(&t->kobj);
@@ -286,6 +304,7 @@ void kth_destroy(struct kth_thread *t)
 	kobject_del(&t->kobj);	/* the driver's attributes too */
 	kth_stop(t);
 	kth_sampler_stop(t);	/* a late kth_sample_now() may have re-armed it */
+	kth_helpers_unregister(t);	/* after the last run's end */
 	device_del(t->dev);	/* kth_printk() may use it until the release */
 	kobject_put(&t->kobj);
 }
@@ -303,9 +322,7 @@ EXPORT_SYMBOL_NS_GPL(kth_destroy, KTH_NS);
 void kth_get_stats(struct kth_thread *t, struct kth_stats *stats)
 {
 	kth_queue_stats(&t->queue, stats);
-	stats->helper_runs = READ_ONCE(t->helper_runs);
-	stats->helper_failures = READ_ONCE(t->helper_failures);
-	stats->helper_suppressed = READ_ONCE(t->helper_suppressed);
+	kth_helpers_stats(t, stats);
 	stats->uevents = READ_ONCE(t->uevents);
 	stats->uevent_failures = READ_ONCE(t->uevent_failures);
 	stats->sample_runs = READ_ONCE(t->sample_runs);
@@ -372,9 +389,12 @@ static int __init kth_init(void)
 {
 	int ret;
 
-	ret = class_register(&kth_class);
+	ret = kth_helpers_global_init();
 	if (ret)
 		return ret;
+	ret = class_register(&kth_class);
+	if (ret)
+		goto out_helpers_exit;
 	kth_kset = kset_create_and_add("kthelper", NULL, kernel_kobj);
 	if (!kth_kset) {
 		ret = -ENOMEM;
@@ -384,6 +404,8 @@ static int __init kth_init(void)
 
 out_unregister_class:
 	class_unregister(&kth_class);
+out_helpers_exit:
+	kth_helpers_global_exit();
 	return ret;
 }
 
@@ -391,6 +413,7 @@ static void __exit kth_exit(void)
 {
 	kset_unregister(kth_kset);
 	class_unregister(&kth_class);
+	kth_helpers_global_exit();	/* waits for the last runs' works */
 }
 
 module_init(kth_init);

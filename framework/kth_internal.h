@@ -11,6 +11,8 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <kthelper.h>
 #include <kth_compat.h>
 
@@ -28,6 +30,12 @@
 /* Slots of a notification environment and the bytes behind them. */
 #define KTH_ENV_SLOTS		48
 #define KTH_ENV_BYTES		1536
+/*
+ * What the framework keeps of them for itself, after the driver's
+ * variables: one slot and its bytes for KTH_SUPPRESSED=<n>.
+ */
+#define KTH_ENV_RESERVED_SLOTS	1
+#define KTH_ENV_RESERVED_BYTES	32
 
 /*
  * Internal lifecycle states.  STARTING and DRAINING read as running and
@@ -72,12 +80,80 @@ enum kth_drop_cause {
 	KTH_DROP_CAUSES,
 };
 
-/* What became of a helper run or a uevent, for kth_helper/kth_uevent. */
+/* What became of a uevent, for kth_uevent. */
 enum kth_notify_result {
-	KTH_NOTIFY_STARTED,
 	KTH_NOTIFY_SENT,
 	KTH_NOTIFY_FAILED,
-	KTH_NOTIFY_SUPPRESSED,
+};
+
+/*
+ * How a helper run ended: exactly one per run (helper.c).  The index of
+ * &kth_helpers.outcome; kth_helper traces each by this name.
+ */
+enum kth_helper_outcome {
+	KTH_HELPER_EXITED,	/* exit status 0 */
+	KTH_HELPER_EXITED_NONZERO,	/* exit status 1..255 */
+	KTH_HELPER_KILLED,	/* by a signal not ours */
+	KTH_HELPER_TIMEDOUT,	/* killed by us after helper_timeout_ms */
+	KTH_HELPER_EXEC_FAILED,	/* never ran: by errno in exec_errno[] */
+	KTH_HELPER_REFUSED,	/* unsafe path at run time (-EPERM) */
+	KTH_HELPER_NOT_RUN,	/* this kernel runs no helpers */
+	KTH_HELPER_SUPPRESSED,	/* over the rate limit */
+	KTH_HELPER_DROPPED,	/* over helper_max_pending, or at stop */
+	KTH_HELPER_OUTCOMES,
+	/* Steps on the way, traced but not outcomes: */
+	KTH_HELPER_STARTED = KTH_HELPER_OUTCOMES,	/* handed to exec */
+	KTH_HELPER_DEFERRED,	/* waits for the end of a system suspend */
+	KTH_HELPER_WAITED,	/* waits for a run of its thread to end */
+};
+
+/* The exec errnos counted one by one; the index of exec_errno[]. */
+enum kth_helper_errno {
+	KTH_HELPER_ENOENT,
+	KTH_HELPER_EACCES,
+	KTH_HELPER_ENOEXEC,
+	KTH_HELPER_ENOMEM,
+	KTH_HELPER_EOTHER,
+	KTH_HELPER_ERRNOS,
+};
+
+/*
+ * struct kth_helpers - a thread's user-mode helper runs (helper.c)
+ * @lock: L below.  Taken in process context only: the thread, the run
+ *	works, the PM notifier, sysfs.
+ * @pending: L: runs waiting to start, in the order the thread made them.
+ * @n_pending: L: how many.
+ * @running: L: runs handed to their work, not yet finished.
+ * @paused: L: a system sleep is under way: no run starts (PM notifier).
+ * @closed: L: the thread is stopping: no run starts or waits.
+ * @idle: woken when @running drops to 0.
+ * @timeout_ms, @max_running, @max_pending: the limits; written under
+ *	&kth_thread.config_lock, read with READ_ONCE.
+ * @suppressed_since: runs suppressed since the last one let through;
+ *	the thread only.
+ * @outcome, @exec_errno, @deferred, @waited, @last_exit, @last_signal:
+ *	L: the counters, read without it (READ_ONCE) by kth_get_stats().
+ * @pm_nb: the PM notifier that holds runs back around a system sleep.
+ */
+struct kth_helpers {
+	spinlock_t lock;	/* L: see above */
+	struct list_head pending;
+	unsigned int n_pending;
+	unsigned int running;
+	bool paused;
+	bool closed;
+	wait_queue_head_t idle;
+	unsigned int timeout_ms;
+	unsigned int max_running;
+	unsigned int max_pending;
+	unsigned int suppressed_since;
+	u64 outcome[KTH_HELPER_OUTCOMES];
+	u64 exec_errno[KTH_HELPER_ERRNOS];
+	u64 deferred;
+	u64 waited;
+	int last_exit;
+	int last_signal;
+	struct notifier_block pm_nb;
 };
 
 /*
@@ -210,7 +286,8 @@ struct kth_env {
  *	suppressed) for dev_printk_emit(): kth_printk()'s lines carry its
  *	subsystem and name.  NULL until kth_create() adds it; put by the
  *	release.
- * @config_lock: protects @helper.
+ * @config_lock: protects @helper, the rate_* fields and the limits of
+ *	@helpers.
  */
 struct kth_thread {
 	struct kobject kobj;
@@ -253,7 +330,7 @@ struct kth_thread {
 	struct mutex hist_lock;		/* protects @hist_base, @hist_epoch */
 	struct kth_hist hist_base[2];	/* wait, handle at the last reset */
 
-	/* protects helper and rate_* */
+	/* @config_lock: @helper and rate_*; @uevent is WRITE_ONCE, no lock */
 	struct mutex config_lock ____cacheline_aligned_in_smp;
 	char helper[KTH_HELPER_MAX];
 	bool uevent;
@@ -266,10 +343,10 @@ struct kth_thread {
 	u64 rate_capacity_ns;
 	u64 rate_last_ns;
 
+	/* the helper runs (helper.c) */
+	struct kth_helpers helpers;
+
 	/* written by the thread only, read by sysfs */
-	u64 helper_runs;
-	u64 helper_failures;
-	u64 helper_suppressed;
 	u64 uevents;
 	u64 uevent_failures;
 
@@ -382,6 +459,22 @@ void kth_hist_reset(struct kth_thread *t);
 void kth_rate_init(struct kth_thread *t, unsigned int burst,
 		   unsigned int rate);
 int kth_helper_validate(const char *path, size_t len);
+
+/* helper.c */
+int kth_helpers_global_init(void);
+void kth_helpers_global_exit(void);
+void kth_helpers_init(struct kth_thread *t, const struct kth_config *cfg);
+int kth_helpers_register(struct kth_thread *t);
+void kth_helpers_unregister(struct kth_thread *t);
+void kth_helpers_open(struct kth_thread *t);
+void kth_helpers_quiesce(struct kth_thread *t);
+int kth_helper_check(struct kth_thread *t, const char *path, bool at_run);
+void kth_helper_submit(struct kth_thread *t, struct kth_env *env,
+		       const char *path);
+void kth_helper_suppressed(struct kth_thread *t, const char *event);
+void kth_helpers_stats(struct kth_thread *t, struct kth_stats *stats);
+const char *kth_helper_dispatcher(void);
+const char *kth_helper_runner(void);
 
 /* sysfs.c */
 extern const struct attribute_group *kth_groups[];

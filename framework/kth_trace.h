@@ -20,10 +20,20 @@ TRACE_DEFINE_ENUM(KTH_POST_QUEUED);
 TRACE_DEFINE_ENUM(KTH_POST_EVICTED);
 TRACE_DEFINE_ENUM(KTH_POST_FULL);
 TRACE_DEFINE_ENUM(KTH_POST_STOPPED);
-TRACE_DEFINE_ENUM(KTH_NOTIFY_STARTED);
 TRACE_DEFINE_ENUM(KTH_NOTIFY_SENT);
 TRACE_DEFINE_ENUM(KTH_NOTIFY_FAILED);
-TRACE_DEFINE_ENUM(KTH_NOTIFY_SUPPRESSED);
+TRACE_DEFINE_ENUM(KTH_HELPER_EXITED);
+TRACE_DEFINE_ENUM(KTH_HELPER_EXITED_NONZERO);
+TRACE_DEFINE_ENUM(KTH_HELPER_KILLED);
+TRACE_DEFINE_ENUM(KTH_HELPER_TIMEDOUT);
+TRACE_DEFINE_ENUM(KTH_HELPER_EXEC_FAILED);
+TRACE_DEFINE_ENUM(KTH_HELPER_REFUSED);
+TRACE_DEFINE_ENUM(KTH_HELPER_NOT_RUN);
+TRACE_DEFINE_ENUM(KTH_HELPER_SUPPRESSED);
+TRACE_DEFINE_ENUM(KTH_HELPER_DROPPED);
+TRACE_DEFINE_ENUM(KTH_HELPER_STARTED);
+TRACE_DEFINE_ENUM(KTH_HELPER_DEFERRED);
+TRACE_DEFINE_ENUM(KTH_HELPER_WAITED);
 TRACE_DEFINE_ENUM(KTH_PHASE_STOPPED);
 TRACE_DEFINE_ENUM(KTH_PHASE_STARTING);
 TRACE_DEFINE_ENUM(KTH_PHASE_RUNNING);
@@ -46,10 +56,23 @@ TRACE_DEFINE_ENUM(KTH_CAUSE_THREAD);
 
 #define kth_show_notify_result(r)				\
 	__print_symbolic(r,					\
-		{ KTH_NOTIFY_STARTED, "started" },		\
 		{ KTH_NOTIFY_SENT, "sent" },			\
-		{ KTH_NOTIFY_FAILED, "failed" },		\
-		{ KTH_NOTIFY_SUPPRESSED, "suppressed" })
+		{ KTH_NOTIFY_FAILED, "failed" })
+
+#define kth_show_helper_result(r)				\
+	__print_symbolic(r,					\
+		{ KTH_HELPER_EXITED, "exited" },		\
+		{ KTH_HELPER_EXITED_NONZERO, "exited-nonzero" },	\
+		{ KTH_HELPER_KILLED, "killed" },		\
+		{ KTH_HELPER_TIMEDOUT, "timeout" },		\
+		{ KTH_HELPER_EXEC_FAILED, "failed" },		\
+		{ KTH_HELPER_REFUSED, "refused" },		\
+		{ KTH_HELPER_NOT_RUN, "not-run" },		\
+		{ KTH_HELPER_SUPPRESSED, "suppressed" },	\
+		{ KTH_HELPER_DROPPED, "dropped" },		\
+		{ KTH_HELPER_STARTED, "started" },		\
+		{ KTH_HELPER_DEFERRED, "deferred" },		\
+		{ KTH_HELPER_WAITED, "waited" })
 
 #define kth_show_phase(p)					\
 	__print_symbolic(p,					\
@@ -148,38 +171,52 @@ TRACE_EVENT(kth_state,
 		      kth_show_cause(__entry->cause), __entry->sig)
 );
 
-/* A helper run or a uevent for the event seq; err < 0 when failed. */
-DECLARE_EVENT_CLASS(kth_notify_class,
-		    TP_PROTO(const struct kth_thread *t, u64 seq,
-			     const char *action, int result, int err),
-		    TP_ARGS(t, seq, action, result, err),
-		    TP_STRUCT__entry(__string(thread, t->name)
-				     __field(u64, seq)
-				     __string(event, action)
-				     __field(int, result)
-				     __field(int, err)),
-		    TP_fast_assign(kth_assign_str(thread, t->name);
-				   __entry->seq = seq;
-				   kth_assign_str(event, action);
-				   __entry->result = result;
-				   __entry->err = err;),
-		    TP_printk("thread=%s seq=%llu event=%s result=%s err=%d",
-			      __get_str(thread), __entry->seq,
-			      __get_str(event),
-			      kth_show_notify_result(__entry->result),
-			      __entry->err)
+/*
+ * A helper run for the event seq: a step (started, deferred, waited) or
+ * its outcome.  err < 0 when it failed or was refused; status is the
+ * exit status (exited-nonzero), the signal (killed, timeout) or, for
+ * suppressed, how many runs were suppressed since the last one.
+ */
+TRACE_EVENT(kth_helper,
+	    TP_PROTO(const struct kth_thread *t, u64 seq, const char *action,
+		     int result, int err, int status),
+	    TP_ARGS(t, seq, action, result, err, status),
+	    TP_STRUCT__entry(__string(thread, t->name)
+			     __field(u64, seq)
+			     __string(event, action)
+			     __field(int, result)
+			     __field(int, err)
+			     __field(int, status)),
+	    TP_fast_assign(kth_assign_str(thread, t->name);
+			   __entry->seq = seq;
+			   kth_assign_str(event, action);
+			   __entry->result = result;
+			   __entry->err = err;
+			   __entry->status = status;),
+	    TP_printk("thread=%s seq=%llu event=%s result=%s err=%d status=%d",
+		      __get_str(thread), __entry->seq, __get_str(event),
+		      kth_show_helper_result(__entry->result), __entry->err,
+		      __entry->status)
 );
 
-DEFINE_EVENT(kth_notify_class, kth_helper,
-	     TP_PROTO(const struct kth_thread *t, u64 seq, const char *action,
-		      int result, int err),
-	     TP_ARGS(t, seq, action, result, err)
-);
-
-DEFINE_EVENT(kth_notify_class, kth_uevent,
-	     TP_PROTO(const struct kth_thread *t, u64 seq, const char *action,
-		      int result, int err),
-	     TP_ARGS(t, seq, action, result, err)
+/* A uevent for the event seq; err < 0 when it failed. */
+TRACE_EVENT(kth_uevent,
+	    TP_PROTO(const struct kth_thread *t, u64 seq, const char *action,
+		     int result, int err),
+	    TP_ARGS(t, seq, action, result, err),
+	    TP_STRUCT__entry(__string(thread, t->name)
+			     __field(u64, seq)
+			     __string(event, action)
+			     __field(int, result)
+			     __field(int, err)),
+	    TP_fast_assign(kth_assign_str(thread, t->name);
+			   __entry->seq = seq;
+			   kth_assign_str(event, action);
+			   __entry->result = result;
+			   __entry->err = err;),
+	    TP_printk("thread=%s seq=%llu event=%s result=%s err=%d",
+		      __get_str(thread), __entry->seq, __get_str(event),
+		      kth_show_notify_result(__entry->result), __entry->err)
 );
 
 #endif /* _KTH_TRACE_H */

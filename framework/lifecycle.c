@@ -264,6 +264,7 @@ static void kth_reap(struct kth_thread *t, enum kth_cause cause)
 	/* pairs with the interrupts-off wakeup in kth_post() */
 	synchronize_rcu();
 	put_task_struct(task);
+	kth_helpers_quiesce(t);	/* within helper_timeout_ms */
 }
 
 static int kth_start_locked(struct kth_thread *t, enum kth_cause cause)
@@ -278,6 +279,7 @@ static int kth_start_locked(struct kth_thread *t, enum kth_cause cause)
 	}
 
 	reinit_completion(&t->ready);
+	kth_helpers_open(t);
 	raw_spin_lock_irq(&t->queue.lock);
 	kth_queue_open(&t->queue);
 	kth_set_phase(t, KTH_PHASE_STARTING, cause, 0);

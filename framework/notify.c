@@ -3,12 +3,10 @@
  * notify.c - the notification sinks: a user-mode helper and a uevent,
  * both fed from one environment the handler builds with kth_env_*().
  *
- * The helper is started with UMH_WAIT_EXEC: the thread waits for the exec
- * (so that a missing program is counted as a failure) but never for the
- * program's run time, so a helper that hangs blocks neither the thread
- * nor kth_stop() nor module unload.  Runs are rate-limited by a token
- * bucket: a burst, then a steady rate; runs over the limit are counted as
- * suppressed.
+ * Helper runs are rate-limited here by a token bucket: a burst, then a
+ * steady rate; runs over the limit are counted as suppressed, and the
+ * next run let through, and its uevent, carry KTH_SUPPRESSED=<n>.  What
+ * a run does after that, and how it ends, is helper.c's.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,7 +14,6 @@
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
-#include <linux/umh.h>
 #include "kth_internal.h"
 #include "kth_trace.h"
 
@@ -76,19 +73,41 @@ int kth_helper_validate(const char *path, size_t len)
  * @t: the thread
  * @path: absolute path, or NULL or "" to turn the helper off
  *
- * Context: Process context; sleeps (takes a mutex).
- * Return: 0, or -EINVAL (logged) if @path is not an absolute path of at
- * most %KTH_HELPER_MAX - 1 printable characters without spaces.
+ * The helper must be a regular executable file owned by root and not
+ * writable by group or others, in directories that are the same, all the
+ * way up (kth_helper_check()).
+ *
+ * Context: Process context; sleeps (takes a mutex, looks the path up).
+ * Return: 0; -EINVAL if @path is not an absolute path of at most
+ * %KTH_HELPER_MAX - 1 printable characters without spaces; -ENOENT,
+ * -EACCES or -EPERM if the file is missing, not executable or unsafe;
+ * -EOPNOTSUPP if this kernel runs no helpers.  Each error is logged and
+ * changes nothing.
  */
 int kth_set_helper(struct kth_thread *t, const char *path)
 {
 	size_t len = path ? strlen(path) : 0;
+	const char *dispatcher = kth_helper_dispatcher();
+	int ret;
 
 	if (kth_helper_validate(path, len)) {
 		kth_err(t, "%s: helper must be empty or an absolute path of at most %d printable characters without spaces\n",
 			t->name, KTH_HELPER_MAX - 1);
 		return -EINVAL;
 	}
+	if (len && dispatcher && !dispatcher[0]) {
+		kth_err(t, "%s: helper %s refused: this kernel runs no user-mode helpers (CONFIG_STATIC_USERMODEHELPER with an empty CONFIG_STATIC_USERMODEHELPER_PATH); use the uevent sink\n",
+			t->name, path);
+		return -EOPNOTSUPP;
+	}
+	if (len) {
+		ret = kth_helper_check(t, path, false);
+		if (ret)
+			return ret;
+	}
+	if (len && dispatcher)
+		kth_info(t, "%s: helper %s runs through this kernel's dispatcher %s (CONFIG_STATIC_USERMODEHELPER), which gets it as argv[0]; outcomes are the dispatcher's\n",
+			 t->name, path, dispatcher);
 	mutex_lock(&t->config_lock);
 	memcpy(t->helper, path, len);
 	t->helper[len] = '\0';
@@ -159,16 +178,25 @@ struct kth_env *kth_env_begin(struct kth_thread *t,
 }
 EXPORT_SYMBOL_NS_GPL(kth_env_begin, KTH_NS);
 
-static __printf(2, 0) int kth_env_vadd(struct kth_env *env, const char *fmt,
-					va_list args)
+/*
+ * Add a variable; the driver's may not use the last
+ * KTH_ENV_RESERVED_SLOTS slots and KTH_ENV_RESERVED_BYTES bytes, which
+ * kth_notify() keeps for its own (@reserved true).
+ */
+static __printf(3, 0) int kth_env_vadd(struct kth_env *env, bool reserved,
+				       const char *fmt, va_list args)
 {
-	size_t room = sizeof(env->buf) - env->used;
+	size_t bytes = sizeof(env->buf) -
+		       (reserved ? 0 : KTH_ENV_RESERVED_BYTES);
+	unsigned int slots = KTH_ENV_SLOTS -
+			     (reserved ? 0 : KTH_ENV_RESERVED_SLOTS);
+	size_t room = bytes - min(bytes, env->used);
 	char *slot = env->buf + env->used;
 	int len;
 
 	if (env->error)
 		return env->error;
-	if (env->count >= KTH_ENV_SLOTS) {
+	if (env->count >= slots || !room) {
 		env->error = -E2BIG;
 		return env->error;
 	}
@@ -199,11 +227,24 @@ int kth_env_add(struct kth_env *env, const char *fmt, ...)
 	int ret;
 
 	va_start(args, fmt);
-	ret = kth_env_vadd(env, fmt, args);
+	ret = kth_env_vadd(env, false, fmt, args);
 	va_end(args);
 	return ret;
 }
 EXPORT_SYMBOL_NS_GPL(kth_env_add, KTH_NS);
+
+/* kth_env_add() into the room kept for the framework. */
+static __printf(2, 3) int kth_env_add_reserved(struct kth_env *env,
+					       const char *fmt, ...)
+{
+	va_list args;
+	int ret;
+
+	va_start(args, fmt);
+	ret = kth_env_vadd(env, true, fmt, args);
+	va_end(args);
+	return ret;
+}
 
 /**
  * kth_env_add_untrusted() - add "KEY=value" with a sanitised value
@@ -257,10 +298,15 @@ int kth_set_helper_rate(struct kth_thread *t, unsigned int burst,
 }
 EXPORT_SYMBOL_NS_GPL(kth_set_helper_rate, KTH_NS);
 
+/*
+ * The helper's part of a notification: suppressed by the rate limit, or
+ * handed to helper.c with KTH_SUPPRESSED if runs were suppressed since
+ * the last one.
+ */
 static void kth_run_helper(struct kth_thread *t, struct kth_env *env)
 {
+	unsigned int missed;
 	bool allowed;
-	int ret;
 
 	mutex_lock(&t->config_lock);
 	strscpy(env->helper, t->helper, sizeof(env->helper));
@@ -269,26 +315,16 @@ static void kth_run_helper(struct kth_thread *t, struct kth_env *env)
 	if (!env->helper[0])
 		return;
 	if (!allowed) {
-		WRITE_ONCE(t->helper_suppressed, t->helper_suppressed + 1);
-		trace_kth_helper(t, t->cur_seq, env->event,
-				 KTH_NOTIFY_SUPPRESSED, 0);
+		kth_helper_suppressed(t, env->event);
 		return;
 	}
-	env->argv[0] = env->helper;
-	env->argv[1] = env->event;
-	env->argv[2] = NULL;
-	ret = call_usermodehelper(env->helper, env->argv, env->envp,
-				  UMH_WAIT_EXEC);
-	if (ret) {
-		WRITE_ONCE(t->helper_failures, t->helper_failures + 1);
-		trace_kth_helper(t, t->cur_seq, env->event, KTH_NOTIFY_FAILED,
-				 ret);
-		kth_warn_ratelimited(t, "%s: helper %s failed to start: %d\n",
-				     t->name, env->helper, ret);
-		return;
+	missed = t->helpers.suppressed_since;
+	if (missed) {
+		/* the room is reserved: this cannot fail */
+		kth_env_add_reserved(env, "KTH_SUPPRESSED=%u", missed);
+		t->helpers.suppressed_since = 0;
 	}
-	WRITE_ONCE(t->helper_runs, t->helper_runs + 1);
-	trace_kth_helper(t, t->cur_seq, env->event, KTH_NOTIFY_STARTED, 0);
+	kth_helper_submit(t, env, env->helper);
 }
 
 static void kth_send_uevent(struct kth_thread *t, struct kth_env *env)
@@ -317,7 +353,9 @@ static void kth_send_uevent(struct kth_thread *t, struct kth_env *env)
  *
  * The helper runs as {helper, event} with @env if a helper is set and the
  * rate limit allows; the uevent is sent if enabled.  Neither waits for
- * the helper's run time.
+ * the helper's run time: how each run ends is counted (helper.c).  If
+ * runs were suppressed since the last one, both carry
+ * KTH_SUPPRESSED=<how many>.
  *
  * Context: The thread's handler only; sleeps.
  * Return: 0, or the first error met while building @env (nothing is

@@ -9,6 +9,12 @@
  *   helper     (rw, root) absolute path of the user-mode helper, or empty
  *   helper_burst helper_rate (rw, root) the helper's rate limit
  *   helper_runs helper_failures helper_suppressed
+ *   helper_{exited,exited_nonzero,killed,timeouts,refused,not_run,dropped}
+ *   helper_exec_{failed,enoent,eacces,enoexec,enomem,other}
+ *   helper_{deferred,waited,running,pending,last_exit,last_signal}
+ *              how helper runs ended, and where they are (helper.c)
+ *   helper_timeout_ms helper_max_running helper_max_pending (rw, root)
+ *   helper_runner  direct | dispatcher | none: what this kernel runs
  *   uevents uevent_failures
  *   sample_ms sample_runs   the sampler's period (0: none) and its runs
  *   module     the module that created the thread
@@ -171,6 +177,25 @@ KTH_STAT_ATTR(helper_suppressed);
 KTH_STAT_ATTR(uevents);
 KTH_STAT_ATTR(uevent_failures);
 KTH_STAT_ATTR(sample_runs);
+KTH_STAT_ATTR(helper_exited);
+KTH_STAT_ATTR(helper_exited_nonzero);
+KTH_STAT_ATTR(helper_killed);
+KTH_STAT_ATTR(helper_timeouts);
+KTH_STAT_ATTR(helper_exec_failed);
+KTH_STAT_ATTR(helper_exec_enoent);
+KTH_STAT_ATTR(helper_exec_eacces);
+KTH_STAT_ATTR(helper_exec_enoexec);
+KTH_STAT_ATTR(helper_exec_enomem);
+KTH_STAT_ATTR(helper_exec_other);
+KTH_STAT_ATTR(helper_refused);
+KTH_STAT_ATTR(helper_not_run);
+KTH_STAT_ATTR(helper_dropped);
+KTH_STAT_ATTR(helper_deferred);
+KTH_STAT_ATTR(helper_waited);
+KTH_STAT_ATTR(helper_running);
+KTH_STAT_ATTR(helper_pending);
+KTH_STAT_ATTR(helper_last_exit);
+KTH_STAT_ATTR(helper_last_signal);
 
 static ssize_t queue_len_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
@@ -247,6 +272,57 @@ static ssize_t kth_rate_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return ret ?: count;
 }
 
+static ssize_t helper_runner_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", kth_helper_runner());
+}
+
+/* helper_timeout_ms, helper_max_running, helper_max_pending */
+static ssize_t kth_limit_show(struct kobject *kobj, struct kobj_attribute *attr,
+			      char *buf)
+{
+	struct kth_helpers *h = &to_kth(kobj)->helpers;
+	unsigned int value;
+
+	if (!strcmp(attr->attr.name, "helper_timeout_ms"))
+		value = READ_ONCE(h->timeout_ms);
+	else if (!strcmp(attr->attr.name, "helper_max_running"))
+		value = READ_ONCE(h->max_running);
+	else
+		value = READ_ONCE(h->max_pending);
+	return sysfs_emit(buf, "%u\n", value);
+}
+
+static ssize_t kth_limit_store(struct kobject *kobj,
+			       struct kobj_attribute *attr, const char *buf,
+			       size_t count)
+{
+	struct kth_thread *t = to_kth(kobj);
+	struct kth_helpers *h = &t->helpers;
+	unsigned int timeout_ms = READ_ONCE(h->timeout_ms);
+	unsigned int running = READ_ONCE(h->max_running);
+	unsigned int pending = READ_ONCE(h->max_pending);
+	unsigned int value;
+	int ret;
+
+	if (kstrtouint(buf, 10, &value)) {
+		kth_err(t, "%s: %s takes a number (timeout %d..%d ms, running 1..%d, pending 1..%d)\n",
+			t->name, attr->attr.name, KTH_HELPER_TIMEOUT_MS_MIN,
+			KTH_HELPER_TIMEOUT_MS_MAX, KTH_HELPER_RUNNING_MAX,
+			KTH_HELPER_PENDING_MAX);
+		return -EINVAL;
+	}
+	if (!strcmp(attr->attr.name, "helper_timeout_ms"))
+		timeout_ms = value;
+	else if (!strcmp(attr->attr.name, "helper_max_running"))
+		running = value;
+	else
+		pending = value;
+	ret = kth_set_helper_limits(t, timeout_ms, running, pending);
+	return ret ?: count;
+}
+
 static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
@@ -286,6 +362,13 @@ static struct kobj_attribute helper_burst_attr =
 static struct kobj_attribute helper_rate_attr =
 	__ATTR(helper_rate, 0644, helper_rate_show, kth_rate_store);
 static struct kobj_attribute control_attr = __ATTR_WO(control);
+static struct kobj_attribute helper_runner_attr = __ATTR_RO(helper_runner);
+static struct kobj_attribute helper_timeout_ms_attr =
+	__ATTR(helper_timeout_ms, 0644, kth_limit_show, kth_limit_store);
+static struct kobj_attribute helper_max_running_attr =
+	__ATTR(helper_max_running, 0644, kth_limit_show, kth_limit_store);
+static struct kobj_attribute helper_max_pending_attr =
+	__ATTR(helper_max_pending, 0644, kth_limit_show, kth_limit_store);
 static struct kobj_attribute module_attr = __ATTR_RO(module);
 static struct kobj_attribute signals_attr = __ATTR_RO(signals);
 
@@ -327,6 +410,29 @@ static struct attribute *kth_attrs[] = {
 	&kth_stat_wakeups.attr.attr,
 	&kth_stat_uevents.attr.attr,
 	&kth_stat_uevent_failures.attr.attr,
+	&helper_runner_attr.attr,
+	&helper_timeout_ms_attr.attr,
+	&helper_max_running_attr.attr,
+	&helper_max_pending_attr.attr,
+	&kth_stat_helper_exited.attr.attr,
+	&kth_stat_helper_exited_nonzero.attr.attr,
+	&kth_stat_helper_killed.attr.attr,
+	&kth_stat_helper_timeouts.attr.attr,
+	&kth_stat_helper_exec_failed.attr.attr,
+	&kth_stat_helper_exec_enoent.attr.attr,
+	&kth_stat_helper_exec_eacces.attr.attr,
+	&kth_stat_helper_exec_enoexec.attr.attr,
+	&kth_stat_helper_exec_enomem.attr.attr,
+	&kth_stat_helper_exec_other.attr.attr,
+	&kth_stat_helper_refused.attr.attr,
+	&kth_stat_helper_not_run.attr.attr,
+	&kth_stat_helper_dropped.attr.attr,
+	&kth_stat_helper_deferred.attr.attr,
+	&kth_stat_helper_waited.attr.attr,
+	&kth_stat_helper_running.attr.attr,
+	&kth_stat_helper_pending.attr.attr,
+	&kth_stat_helper_last_exit.attr.attr,
+	&kth_stat_helper_last_signal.attr.attr,
 	NULL,
 };
 

@@ -34,6 +34,19 @@ struct kth_env;
 #define KTH_QUEUE_LEN_MAX	65536
 /* Largest helper burst and rate (runs per second). */
 #define KTH_HELPER_RATE_MAX	100000
+/*
+ * A helper run's time limit in milliseconds: the default, and the range
+ * (below the kernel's 120 s hung-task warning, which a stop waiting for
+ * a helper must never reach).
+ */
+#define KTH_HELPER_TIMEOUT_MS		10000
+#define KTH_HELPER_TIMEOUT_MS_MIN	10
+#define KTH_HELPER_TIMEOUT_MS_MAX	60000
+/* Runs of one thread at once, and runs waiting to start: default, most. */
+#define KTH_HELPER_RUNNING		4
+#define KTH_HELPER_RUNNING_MAX		64
+#define KTH_HELPER_PENDING		64
+#define KTH_HELPER_PENDING_MAX		4096
 /* Longest sample period, in milliseconds (one hour). */
 #define KTH_SAMPLE_MS_MAX	3600000
 /* Longest sanitised string put into a notification environment. */
@@ -180,6 +193,14 @@ struct kth_metric {
  *	%KTH_HELPER_RATE_MAX.
  * @helper_rate: helper runs allowed per second after the burst (0 means 5),
  *	at most %KTH_HELPER_RATE_MAX.
+ * @helper_timeout_ms: a run still going after this long is killed and
+ *	counted as timed out (0 means %KTH_HELPER_TIMEOUT_MS), in
+ *	%KTH_HELPER_TIMEOUT_MS_MIN..%KTH_HELPER_TIMEOUT_MS_MAX.
+ * @helper_max_running: runs of this thread at once (0 means
+ *	%KTH_HELPER_RUNNING), at most %KTH_HELPER_RUNNING_MAX; more wait.
+ * @helper_max_pending: runs that may wait to start (0 means
+ *	%KTH_HELPER_PENDING), at most %KTH_HELPER_PENDING_MAX; more are
+ *	dropped and counted.
  * @sample_ms: period of the sample hook in milliseconds, 0 for none, at
  *	most %KTH_SAMPLE_MS_MAX.
  * @nice: the thread's nice value, -20..19 (0 by default); -20 is what
@@ -216,6 +237,9 @@ struct kth_config {
 	const char *helper;
 	unsigned int helper_burst;
 	unsigned int helper_rate;
+	unsigned int helper_timeout_ms;
+	unsigned int helper_max_running;
+	unsigned int helper_max_pending;
 	unsigned int sample_ms;
 	int nice;
 	const struct attribute_group **groups;
@@ -240,9 +264,38 @@ struct kth_config {
  *	thread stopped: SIGKILL, kth_stop(), ``stop`` through sysfs, unload.
  * @depth: events waiting in the queue.
  * @wakeups: times a post woke the sleeping thread.
- * @helper_runs: user-mode helpers started.
- * @helper_failures: helpers that could not be started.
+ * @helper_runs: helper runs that started and have ended: the sum of
+ *	@helper_exited, @helper_exited_nonzero, @helper_killed and
+ *	@helper_timeouts.
+ * @helper_failures: helper runs that never started: the sum of
+ *	@helper_exec_failed, @helper_refused and @helper_not_run.
  * @helper_suppressed: helper runs skipped by the rate limit.
+ * @helper_exited: runs that exited with status 0.
+ * @helper_exited_nonzero: runs that exited with status 1..255; the last
+ *	one's is @helper_last_exit.
+ * @helper_killed: runs killed by a signal that kthelper did not send;
+ *	the last one's is @helper_last_signal.
+ * @helper_timeouts: runs killed because they outlived helper_timeout_ms.
+ * @helper_exec_failed: runs whose exec failed: the sum of the five
+ *	that follow, by errno.
+ * @helper_exec_enoent: ... with -ENOENT (no such file).
+ * @helper_exec_eacces: ... with -EACCES (not executable, noexec mount).
+ * @helper_exec_enoexec: ... with -ENOEXEC (not a format the kernel runs).
+ * @helper_exec_enomem: ... with -ENOMEM.
+ * @helper_exec_other: ... with any other errno.
+ * @helper_refused: runs refused because the helper or a directory above
+ *	it is no longer owned by root or is writable by group or others.
+ * @helper_not_run: runs this kernel cannot make (CONFIG_STATIC_USERMODEHELPER
+ *	with an empty path).
+ * @helper_dropped: runs dropped: more than helper_max_pending waited, or
+ *	the thread stopped while they waited.
+ * @helper_deferred: runs held back by a system sleep, then run (and
+ *	counted again by their outcome).
+ * @helper_waited: runs that waited for helper_max_running to allow them.
+ * @helper_running: runs under way now.
+ * @helper_pending: runs waiting to start now.
+ * @helper_last_exit: the last non-zero exit status, 0 if none.
+ * @helper_last_signal: the signal of the last @helper_killed, 0 if none.
  * @uevents: uevents sent.
  * @uevent_failures: uevents the kernel could not send.
  * @sample_runs: times the sample hook ran.
@@ -260,6 +313,25 @@ struct kth_stats {
 	u64 helper_runs;
 	u64 helper_failures;
 	u64 helper_suppressed;
+	u64 helper_exited;
+	u64 helper_exited_nonzero;
+	u64 helper_killed;
+	u64 helper_timeouts;
+	u64 helper_exec_failed;
+	u64 helper_exec_enoent;
+	u64 helper_exec_eacces;
+	u64 helper_exec_enoexec;
+	u64 helper_exec_enomem;
+	u64 helper_exec_other;
+	u64 helper_refused;
+	u64 helper_not_run;
+	u64 helper_dropped;
+	u64 helper_deferred;
+	u64 helper_waited;
+	u64 helper_running;
+	u64 helper_pending;
+	u64 helper_last_exit;
+	u64 helper_last_signal;
 	u64 uevents;
 	u64 uevent_failures;
 	u64 sample_runs;
@@ -296,6 +368,8 @@ void *kth_priv(const struct kth_thread *t);
 struct kth_thread *kth_from_kobj(struct kobject *kobj);
 const char *kth_name(const struct kth_thread *t);
 int kth_set_helper(struct kth_thread *t, const char *path);
+int kth_set_helper_limits(struct kth_thread *t, unsigned int timeout_ms,
+			  unsigned int max_running, unsigned int max_pending);
 int kth_set_helper_rate(struct kth_thread *t, unsigned int burst,
 			unsigned int rate);
 void kth_set_uevent(struct kth_thread *t, bool on);

@@ -178,16 +178,34 @@ ktap_results() {
 	done
 }
 
+# Where scenarios put their user-mode helpers: kthelper runs only a
+# helper that is owned by root and not writable by group or others, in
+# directories that are the same all the way up (the guest's /tmp is
+# world-writable, so not there).
+KTH_HELPERS=/usr/libexec/kth-test
+
+# make_helper NAME: install stdin as the helper $KTH_HELPERS/NAME, mode
+# 0755, and print its path.
+make_helper() {
+	mkdir -p "$KTH_HELPERS"
+	chmod 0755 / /usr /usr/libexec "$KTH_HELPERS"
+	cat >"$KTH_HELPERS/$1.tmp" && chmod 0755 "$KTH_HELPERS/$1.tmp" &&
+		mv "$KTH_HELPERS/$1.tmp" "$KTH_HELPERS/$1" && echo "$KTH_HELPERS/$1"
+}
+
 # make_recorder PATH DIR: a user-mode helper at PATH that writes the
-# environment it gets, sorted, to DIR/$KTH_SEQ.env (atomically).
+# environment it gets, sorted, to DIR/$KTH_SEQ.env (atomically).  PATH
+# is normally $KTH_HELPERS/something.
 make_recorder() {
 	mkdir -p "$2"
+	mkdir -p "$(dirname "$1")"
+	chmod 0755 / /usr /usr/libexec "$(dirname "$1")" 2>/dev/null
 	cat >"$1" <<EOS
 #!/bin/sh
 env | sort >$2/\$KTH_SEQ.tmp
 mv $2/\$KTH_SEQ.tmp $2/\$KTH_SEQ.env
 EOS
-	chmod +x "$1"
+	chmod 0755 "$1"
 }
 
 # stress_count BASE: BASE scaled by kth.stress=PERCENT on the kernel

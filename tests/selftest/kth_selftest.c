@@ -24,6 +24,8 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/string.h>
+#include <linux/suspend.h>
+#include <linux/timekeeping.h>
 #include <kthelper.h>
 #include "kth_ktap.h"
 
@@ -282,6 +284,17 @@ static bool test_bad_config(void)
 	cfg.helper = "relative/path";
 	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
 	cfg.helper = NULL;
+	cfg.helper_timeout_ms = KTH_HELPER_TIMEOUT_MS_MIN - 1;
+	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
+	cfg.helper_timeout_ms = KTH_HELPER_TIMEOUT_MS_MAX + 1;
+	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
+	cfg.helper_timeout_ms = 0;
+	cfg.helper_max_running = KTH_HELPER_RUNNING_MAX + 1;
+	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
+	cfg.helper_max_running = 0;
+	cfg.helper_max_pending = KTH_HELPER_PENDING_MAX + 1;
+	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
+	cfg.helper_max_pending = 0;
 	cfg.flags = BIT(31);
 	ok &= PTR_ERR(kth_create(&cfg)) == -EINVAL;
 	cfg.flags = KTH_FLAGS_ALL;
@@ -1042,6 +1055,56 @@ static bool test_bad_metrics(void)
 	return ok;
 }
 
+/*
+ * kth_set_helper_limits() refuses what is out of range and changes
+ * nothing; the stats show the limits' effect (nothing runs here).  Also
+ * times kth_set_helper() on /bin/sh: the path check a run pays before
+ * its exec (a diagnostic line; skipped where /bin/sh is not a safe
+ * helper in this root).
+ */
+#define ST_CHECKS	1000
+static bool test_helper_limits(void)
+{
+	struct kth_config cfg = {
+		.name = "kth_st_lim", .ops = &st_ops, .event_size = 8,
+		.queue_len = 4,
+	};
+	struct kth_stats s;
+	struct kth_thread *t;
+	unsigned int i;
+	bool ok = true;
+	u64 ns;
+
+	t = kth_create(&cfg);
+	if (IS_ERR(t))
+		return false;
+	ok &= kth_set_helper_limits(t, KTH_HELPER_TIMEOUT_MS_MIN - 1, 1, 1) ==
+	      -EINVAL;
+	ok &= kth_set_helper_limits(t, KTH_HELPER_TIMEOUT_MS_MAX + 1, 1, 1) ==
+	      -EINVAL;
+	ok &= kth_set_helper_limits(t, 1000, 0, 1) == -EINVAL;
+	ok &= kth_set_helper_limits(t, 1000, KTH_HELPER_RUNNING_MAX + 1, 1) ==
+	      -EINVAL;
+	ok &= kth_set_helper_limits(t, 1000, 1, 0) == -EINVAL;
+	ok &= kth_set_helper_limits(t, 1000, 1, KTH_HELPER_PENDING_MAX + 1) ==
+	      -EINVAL;
+	ok &= kth_set_helper_limits(t, 1000, 2, 3) == 0;
+	kth_get_stats(t, &s);
+	ok &= !s.helper_runs && !s.helper_running && !s.helper_pending;
+	if (kth_set_helper(t, "/bin/sh")) {
+		kth_ktap_diag("helper path check: /bin/sh is not a safe helper here");
+	} else {
+		ns = ktime_get_ns();
+		for (i = 0; i < ST_CHECKS; i++)
+			ok &= !kth_set_helper(t, "/bin/sh");
+		ns = ktime_get_ns() - ns;
+		kth_ktap_diag("figure helper-path-check-ns %llu (mean of %d)",
+			      div_u64(ns, ST_CHECKS), ST_CHECKS);
+	}
+	kth_destroy(t);
+	return ok;
+}
+
 static const struct {
 	const char *name;
 	bool (*fn)(void);
@@ -1068,6 +1131,7 @@ static const struct {
 	{ "idle_no_wakeups", test_idle_no_wakeups },
 	{ "sanitize", test_sanitize },
 	{ "bad_metrics", test_bad_metrics },
+	{ "helper_limits", test_helper_limits },
 };
 
 static void st_run_all(void)
@@ -1115,6 +1179,10 @@ MODULE_PARM_DESC(helper_rate, "helper runs allowed per second after the burst");
 static unsigned int delay_ms;
 module_param(delay_ms, uint, 0644);
 MODULE_PARM_DESC(delay_ms, "milliseconds each event takes to handle (0..10000)");
+
+static unsigned int suspend_posts;
+module_param(suspend_posts, uint, 0644);
+MODULE_PARM_DESC(suspend_posts, "events \"suspend\" to post as a system sleep begins, after kthelper holds helper runs back (0..1000)");
 
 struct demo_event {
 	char name[32];
@@ -1226,6 +1294,43 @@ static const struct attribute_group *demo_groups[] = {
 	NULL,
 };
 
+/*
+ * As a system sleep begins, after kthelper's own notifier (a lower
+ * priority) has held helper runs back: post suspend_posts events and
+ * wait, at most 5 s, until the thread has handled them, so that each of
+ * their helper runs is deferred to the end of the sleep.
+ */
+static int demo_pm(struct notifier_block *nb, unsigned long action,
+		   void *data)
+{
+	unsigned int n = min(READ_ONCE(suspend_posts), 1000U), i;
+	struct demo_event de = { .name = "suspend" };
+	struct kth_stats s;
+	u64 goal;
+	int tries;
+
+	if (action != PM_SUSPEND_PREPARE || !n)
+		return NOTIFY_DONE;
+	kth_get_stats(demo, &s);
+	goal = s.handled + n;
+	for (i = 0; i < n; i++) {
+		snprintf(de.note, sizeof(de.note), "%u", i + 1);
+		kth_post(demo, &de, sizeof(de));
+	}
+	for (tries = 0; tries < 250; tries++) {
+		kth_get_stats(demo, &s);
+		if (s.handled >= goal)
+			break;
+		usleep_range(10000, 20000);
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block demo_pm_nb = {
+	.notifier_call = demo_pm,
+	.priority = -1,
+};
+
 static int __init st_init(void)
 {
 	struct kth_config cfg = {
@@ -1259,6 +1364,9 @@ static int __init st_init(void)
 	ret = kth_start(demo);
 	if (ret)
 		goto out_destroy;
+	ret = register_pm_notifier(&demo_pm_nb);
+	if (ret)
+		goto out_destroy;
 	return 0;
 
 out_destroy:
@@ -1268,6 +1376,7 @@ out_destroy:
 
 static void __exit st_exit(void)
 {
+	unregister_pm_notifier(&demo_pm_nb);
 	kth_destroy(demo);
 }
 
