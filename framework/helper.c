@@ -572,25 +572,18 @@ void kth_helper_submit(struct kth_thread *t, struct kth_env *env,
 	}
 }
 
-/* Has every run handed to a work ended? */
-static bool kth_helpers_idle(struct kth_helpers *h)
-{
-	bool idle;
-
-	spin_lock(&h->lock);
-	idle = !h->running;
-	spin_unlock(&h->lock);
-	return idle;
-}
-
 /*
  * Wait for the runs under way to end: each ends within helper_timeout_ms
  * of its start, when it is killed.
  */
 static void kth_helpers_wait_idle(struct kth_helpers *h)
 {
-	/* pairs with wake_up_all() in kth_helper_end() */
-	wait_event(h->idle, kth_helpers_idle(h));
+	/*
+	 * Pairs with wake_up_all() after the decrement in kth_helper_end()
+	 * and kth_helper_defer_again(): wait_event() orders the test after
+	 * its prepare_to_wait(), the waker's wake_up after its write.
+	 */
+	wait_event(h->idle, !READ_ONCE(h->running));
 }
 
 /*

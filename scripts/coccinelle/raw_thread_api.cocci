@@ -4,8 +4,8 @@
 ///
 /// kth_create()/kth_start() own the thread (ready handshake, a task
 /// reference of their own for kthread_stop(), freezer, signals) and
-/// kth_notify() owns the helper (sanitised environment, rate limit,
-/// UMH_WAIT_EXEC so a hung helper blocks nothing).  A driver that calls
+/// kth_notify() owns the helper (sanitised environment, rate limit, safe
+/// path, every run's outcome with no wait in the thread, a timeout).  A driver that calls
 /// the raw API re-creates the bugs kthelper exists to remove.  The rule
 /// is run on everything but framework/, which implements that API, and
 /// tests/bench/, whose baselines (kthread_worker, a raw kfifo + kthread)
