@@ -103,6 +103,28 @@ wakeups kthelper_wakeups_total
 helper_runs kthelper_helper_runs_total
 helper_failures kthelper_helper_failures_total
 helper_suppressed kthelper_helper_suppressed_total
+helper_exited kthelper_helper_attempts_total ,outcome="exited"
+helper_exited_nonzero kthelper_helper_attempts_total ,outcome="exited_nonzero"
+helper_killed kthelper_helper_attempts_total ,outcome="killed"
+helper_timeouts kthelper_helper_attempts_total ,outcome="timeout"
+helper_exec_failed kthelper_helper_attempts_total ,outcome="exec_failed"
+helper_refused kthelper_helper_attempts_total ,outcome="refused"
+helper_not_run kthelper_helper_attempts_total ,outcome="not_run"
+helper_suppressed kthelper_helper_attempts_total ,outcome="suppressed"
+helper_dropped kthelper_helper_attempts_total ,outcome="dropped"
+helper_exec_enoent kthelper_helper_exec_failures_total ,errno="ENOENT"
+helper_exec_eacces kthelper_helper_exec_failures_total ,errno="EACCES"
+helper_exec_enoexec kthelper_helper_exec_failures_total ,errno="ENOEXEC"
+helper_exec_enomem kthelper_helper_exec_failures_total ,errno="ENOMEM"
+helper_exec_other kthelper_helper_exec_failures_total ,errno="other"
+helper_deferred kthelper_helper_deferred_total
+helper_waited kthelper_helper_waited_total
+helper_running kthelper_helper_running
+helper_pending kthelper_helper_pending
+helper_last_exit kthelper_helper_last_exit_code
+helper_last_signal kthelper_helper_last_signal
+helper_max_running kthelper_helper_max_running
+helper_max_pending kthelper_helper_max_pending
 uevents kthelper_uevents_total
 uevent_failures kthelper_uevent_failures_total
 sample_runs kthelper_sample_runs_total'
@@ -120,6 +142,14 @@ expect() {
 		done
 		echo "$MAP" | while read -r f metric extra; do
 			{ read -r v <"$d/$f"; } 2>/dev/null && echo "$metric{$l$extra} $v"
+		done
+		# helper_timeout_ms in seconds; helper_runner a StateSet
+		read -r ms <"$d/helper_timeout_ms"
+		echo "kthelper_helper_timeout_seconds{$l} $(awk -v ms="$ms" 'BEGIN { s = sprintf("%d.%03d", ms / 1000, ms % 1000); sub(/\.?0+$/, "", s); print s }')"
+		read -r rn <"$d/helper_runner"
+		for s in direct dispatcher none; do
+			[ "$rn" = $s ] && v=1 || v=0
+			echo "kthelper_helper_runner{$l,runner=\"$s\"} $v"
 		done
 		for h in wait handle; do
 			sed "s/^/# $t $h /" "$d/${h}_hist"
@@ -141,7 +171,8 @@ expect() {
 }
 missing=
 for t in $S $U $N; do
-	for f in $(echo "$MAP" | cut -d' ' -f1) wait_sum_ns handle_sum_ns wait_count handle_count; do
+	for f in $(echo "$MAP" | cut -d' ' -f1) wait_sum_ns handle_sum_ns wait_count handle_count \
+		 helper_timeout_ms helper_runner; do
 		[ -f "$KTH_SYSFS/$t/$f" ] || missing="$missing $t/$f"
 	done
 done

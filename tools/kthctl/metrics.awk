@@ -122,18 +122,64 @@ function value(t, labels, file, f, more,   v) {
 		sample(f, f, labels more, v)
 }
 
-function states(t, labels,   v, s, n, i, known) {
-	v = get(t, "state")
+# stateset(THREAD, LABELS, FILE, FAMILY, LABEL, KNOWN): the StateSet
+# pattern: one series per word of KNOWN, 1 for the file's word, 0 for
+# the others; a word it does not know gets a series of its own, 1.
+function stateset(t, labels, file, f, label, known,   v, s, n, i, found) {
+	v = get(t, file)
 	if (!got || v !~ /^[a-z_]+$/)
 		return
-	n = split("running paused stopped", s, " ")
-	known = 0
+	n = split(known, s, " ")
+	found = 0
 	for (i = 1; i <= n; i++) {
-		sample("kthelper_state", "kthelper_state", labels ",state=" quote(s[i]), v == s[i])
-		known = known || v == s[i]
+		sample(f, f, labels "," label "=" quote(s[i]), v == s[i])
+		found = found || v == s[i]
 	}
-	if (!known)
-		sample("kthelper_state", "kthelper_state", labels ",state=" quote(v), 1)
+	if (!found)
+		sample(f, f, labels "," label "=" quote(v), 1)
+}
+
+# pairs(THREAD, LABELS, FAMILY, LABEL, LIST): "VALUE:FILE ..." as one
+# series of FAMILY per file, labelled LABEL=VALUE.
+function pairs(t, labels, f, label, list,   p, n, i, w) {
+	n = split(list, p, " ")
+	for (i = 1; i <= n; i++) {
+		split(p[i], w, ":")
+		value(t, labels, w[2], f, "," label "=" quote(w[1]))
+	}
+}
+
+# The helper's runs: how each ended, where they are, the limits and what
+# this kernel runs for a helper.  Outcomes only from a kthelper that
+# counts them all (helper_exited is there): an older one's
+# helper_suppressed alone would be a family that does not add up.
+function helper(t, labels,   v) {
+	get(t, "helper_exited")
+	if (got)
+		pairs(t, labels, "kthelper_helper_attempts_total", "outcome",
+		      "exited:helper_exited exited_nonzero:helper_exited_nonzero " \
+		      "killed:helper_killed timeout:helper_timeouts " \
+		      "exec_failed:helper_exec_failed refused:helper_refused " \
+		      "not_run:helper_not_run suppressed:helper_suppressed " \
+		      "dropped:helper_dropped")
+	pairs(t, labels, "kthelper_helper_exec_failures_total", "errno",
+	      "ENOENT:helper_exec_enoent EACCES:helper_exec_eacces " \
+	      "ENOEXEC:helper_exec_enoexec ENOMEM:helper_exec_enomem " \
+	      "other:helper_exec_other")
+	value(t, labels, "helper_deferred", "kthelper_helper_deferred_total")
+	value(t, labels, "helper_waited", "kthelper_helper_waited_total")
+	value(t, labels, "helper_running", "kthelper_helper_running")
+	value(t, labels, "helper_pending", "kthelper_helper_pending")
+	value(t, labels, "helper_last_exit", "kthelper_helper_last_exit_code")
+	value(t, labels, "helper_last_signal", "kthelper_helper_last_signal")
+	v = get(t, "helper_timeout_ms")
+	if (got && is_count(v))
+		sample("kthelper_helper_timeout_seconds", "kthelper_helper_timeout_seconds",
+		       labels, seconds(v "000000"))
+	value(t, labels, "helper_max_running", "kthelper_helper_max_running")
+	value(t, labels, "helper_max_pending", "kthelper_helper_max_pending")
+	stateset(t, labels, "helper_runner", "kthelper_helper_runner", "runner",
+		 "direct dispatcher none")
 }
 
 # histogram(THREAD, LABELS, PREFIX, FAMILY): PREFIX_hist ("LOW HIGH COUNT"
@@ -221,7 +267,7 @@ function thread(t,   labels, module, c, n, i) {
 		labels = labels ",module=" quote(module)
 	else
 		module = ""
-	states(t, labels)
+	stateset(t, labels, "state", "kthelper_state", "state", "running paused stopped")
 	value(t, labels, "posted", "kthelper_events_posted_total")
 	value(t, labels, "handled", "kthelper_events_handled_total")
 	n = split("full evicted stopped killed", c, " ")
@@ -234,6 +280,7 @@ function thread(t,   labels, module, c, n, i) {
 	value(t, labels, "helper_runs", "kthelper_helper_runs_total")
 	value(t, labels, "helper_failures", "kthelper_helper_failures_total")
 	value(t, labels, "helper_suppressed", "kthelper_helper_suppressed_total")
+	helper(t, labels)
 	value(t, labels, "uevents", "kthelper_uevents_total")
 	value(t, labels, "uevent_failures", "kthelper_uevent_failures_total")
 	value(t, labels, "sample_runs", "kthelper_sample_runs_total")
@@ -262,11 +309,35 @@ BEGIN {
 	family("kthelper_wakeups_total", "counter",
 	       "Posts that woke the sleeping thread.")
 	family("kthelper_helper_runs_total", "counter",
-	       "User-mode helper runs started.")
+	       "User-mode helper runs that started and ended: exited (0 or not), killed or timed out.")
 	family("kthelper_helper_failures_total", "counter",
-	       "User-mode helpers that could not be started.")
+	       "User-mode helper runs that never started: exec failed, refused (unsafe path) or not run (the kernel runs no helpers).")
 	family("kthelper_helper_suppressed_total", "counter",
 	       "User-mode helper runs skipped by the rate limit.")
+	family("kthelper_helper_attempts_total", "counter",
+	       "User-mode helper runs, by how they ended; each ends in exactly one outcome: exited, exited_nonzero, killed, timeout, exec_failed, refused, not_run, suppressed or dropped.")
+	family("kthelper_helper_exec_failures_total", "counter",
+	       "User-mode helper runs whose exec failed, by errno: ENOENT, EACCES, ENOEXEC, ENOMEM or other.")
+	family("kthelper_helper_deferred_total", "counter",
+	       "User-mode helper runs held back by a system sleep and started after it (each also counted by its outcome).")
+	family("kthelper_helper_waited_total", "counter",
+	       "User-mode helper runs that waited for a slot under helper_max_running (each also counted by its outcome).")
+	family("kthelper_helper_running", "gauge",
+	       "User-mode helper runs under way now.")
+	family("kthelper_helper_pending", "gauge",
+	       "User-mode helper runs waiting to start now (for a slot, or for the end of a system sleep).")
+	family("kthelper_helper_last_exit_code", "gauge",
+	       "The exit status of the last helper run that exited non-zero; 0 if none did.")
+	family("kthelper_helper_last_signal", "gauge",
+	       "The signal that killed the last helper run counted as killed; 0 if none was.")
+	family("kthelper_helper_timeout_seconds", "gauge",
+	       "A helper run still going after this long is killed and counted as a timeout (helper_timeout_ms).")
+	family("kthelper_helper_max_running", "gauge",
+	       "User-mode helper runs of the thread allowed at once (helper_max_running); more wait.")
+	family("kthelper_helper_max_pending", "gauge",
+	       "User-mode helper runs allowed to wait (helper_max_pending); more are dropped.")
+	family("kthelper_helper_runner", "gauge",
+	       "What this kernel runs for a helper (1) and not (0): direct, dispatcher (CONFIG_STATIC_USERMODEHELPER_PATH) or none (an empty path: no helper runs).")
 	family("kthelper_uevents_total", "counter",
 	       "Uevents sent.")
 	family("kthelper_uevent_failures_total", "counter",

@@ -6,7 +6,8 @@
 # mawk (and gawk, where installed), under dash with busybox's awk and under
 # busybox's sh, the same in each ($out and $err: dash with mawk's); every
 # sample equal to the file it came from and nothing made up, a missing file
-# leaving its series out; # HELP and # TYPE once per family, before its
+# leaving its series out (an older kthelper's helper_suppressed alone
+# makes no helper outcomes); # HELP and # TYPE once per family, before its
 # samples; the histograms recomputed from the kernel's buckets; a driver
 # metric that cannot be shown left out with a warning; `promtool check
 # metrics` ($promtool: empty when kth-fetch-prometheus cannot fetch it).
@@ -77,11 +78,47 @@ expected() {
 		helper_runs kthelper_helper_runs_total
 		helper_failures kthelper_helper_failures_total
 		helper_suppressed kthelper_helper_suppressed_total
+		helper_exec_enoent kthelper_helper_exec_failures_total ,errno="ENOENT"
+		helper_exec_eacces kthelper_helper_exec_failures_total ,errno="EACCES"
+		helper_exec_enoexec kthelper_helper_exec_failures_total ,errno="ENOEXEC"
+		helper_exec_enomem kthelper_helper_exec_failures_total ,errno="ENOMEM"
+		helper_exec_other kthelper_helper_exec_failures_total ,errno="other"
+		helper_deferred kthelper_helper_deferred_total
+		helper_waited kthelper_helper_waited_total
+		helper_running kthelper_helper_running
+		helper_pending kthelper_helper_pending
+		helper_last_exit kthelper_helper_last_exit_code
+		helper_last_signal kthelper_helper_last_signal
+		helper_max_running kthelper_helper_max_running
+		helper_max_pending kthelper_helper_max_pending
 		uevents kthelper_uevents_total
 		uevent_failures kthelper_uevent_failures_total
 		sample_runs kthelper_sample_runs_total
 		EOF
+		# the outcomes: only where every one is counted (not kth_old's
+		# helper_suppressed alone)
+		[[ ! -f $fake/$t/helper_exited ]] || while read -r f extra; do
+			echo "kthelper_helper_attempts_total{thread=\"$t\",module=\"$m\",outcome=\"$extra\"} $(cat "$fake/$t/$f")"
+		done <<-'EOF'
+		helper_exited exited
+		helper_exited_nonzero exited_nonzero
+		helper_killed killed
+		helper_timeouts timeout
+		helper_exec_failed exec_failed
+		helper_refused refused
+		helper_not_run not_run
+		helper_suppressed suppressed
+		helper_dropped dropped
+		EOF
+		[[ ! -f $fake/$t/helper_runner ]] || for s in direct dispatcher none; do
+			v=0
+			[[ $(cat "$fake/$t/helper_runner") != "$s" ]] || v=1
+			echo "kthelper_helper_runner{thread=\"$t\",module=\"$m\",runner=\"$s\"} $v"
+		done
 	done
+	# helper_timeout_ms in seconds, written by hand
+	echo 'kthelper_helper_timeout_seconds{thread="kth_a",module="kth_demo"} 10'
+	echo 'kthelper_helper_timeout_seconds{thread="kth_b",module="kth_demo"} 0.01'
 	echo 'kthelper_demo_level{thread="kth_a",module="kth_demo"} -42'
 	echo 'kthelper_demo_level{thread="kth_b",module="kth_demo"} 9223372036854775807'
 	for t in kth_a kth_b; do
@@ -98,7 +135,9 @@ exposition_samples() {
 	check metrics-values-equal-files "$(diff "$work/expected" "$work/got" | grep '^[<>]' | head -n 4)" \
 		cmp -s "$work/expected" "$work/got"
 	check metrics-missing-files-left-out "kth_old has series of files it lacks" \
-		test -z "$(grep 'thread="kth_old"' "$out" | grep -e dropped -e wakeups -e _seconds)"
+		test -z "$(grep 'thread="kth_old"' "$out" | grep -e dropped -e wakeups -e _seconds -e attempts -e runner)"
+	check metrics-old-helper-counters-kept "kth_old's helper_runs, helper_failures, helper_suppressed: $(grep -c 'kthelper_helper_[a-z]*_total{thread="kth_old"' "$out") series" \
+		test "$(grep -c 'kthelper_helper_[a-z]*_total{thread="kth_old"' "$out")" = 3
 }
 
 # --- families: # HELP and # TYPE once each, before their samples, together ---

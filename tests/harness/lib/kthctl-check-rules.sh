@@ -32,9 +32,9 @@ rules_check() {
 			awk '{ gsub(/\047/, "\047\047"); printf "      - record: doc:expr:%d\n        expr: \047%s\047\n", NR, $0 }'
 	} >"$work/exprs.yml"
 	check doc-promql-expressions "$("$promtool" check rules "$work/exprs.yml" 2>&1 | tail -n 3)" \
-		sh -c "'$promtool' check rules '$work/exprs.yml' >/dev/null 2>&1 && [ \$(grep -c 'record:' '$work/exprs.yml') -ge 7 ]"
+		sh -c "'$promtool' check rules '$work/exprs.yml' >/dev/null 2>&1 && [ \$(grep -c 'record:' '$work/exprs.yml') -ge 10 ]"
 	check doc-alert-rules "$("$promtool" check rules "$rules" 2>&1 | tail -n 3)" \
-		sh -c "'$promtool' check rules '$rules' >/dev/null 2>&1 && [ \$(grep -c 'alert:' '$rules') -ge 6 ]"
+		sh -c "'$promtool' check rules '$rules' >/dev/null 2>&1 && [ \$(grep -c 'alert:' '$rules') -ge 7 ]"
 }
 
 # each alert fires on the series it is meant for, and only there
@@ -55,6 +55,12 @@ rules_fire() {
 	        values: '0x60'
 	      - series: 'kthelper_helper_failures_total{instance="h1",thread="kth_usbwatch",module="kth_usbwatch"}'
 	        values: '0x10 1x50'
+	      - series: 'kthelper_helper_attempts_total{instance="h1",thread="kth_usbwatch",module="kth_usbwatch",outcome="timeout"}'
+	        values: '0x10 1x50'
+	      - series: 'kthelper_helper_attempts_total{instance="h1",thread="kth_usbwatch",module="kth_usbwatch",outcome="exited"}'
+	        values: '0+1x60'
+	      - series: 'kthelper_helper_attempts_total{instance="h1",thread="kth_usbwatch",module="kth_usbwatch",outcome="suppressed"}'
+	        values: '0+5x60'
 	      - series: 'kthelper_netbufwatch_state{instance="h1",thread="kth_netbufwatch",module="kth_netbufwatch",state="low"}'
 	        values: '0x5 1x20'
 	      - series: 'kthelper_state{instance="h1",thread="kth_selftest",module="kth_selftest",state="running"}'
@@ -79,6 +85,12 @@ rules_fire() {
 	        exp_alerts:
 	          - exp_labels: {severity: warning, instance: h1, thread: kth_usbwatch, module: kth_usbwatch}
 	            exp_annotations: {summary: "kth_usbwatch on h1: its helper could not start (15 min)"}
+	      - {eval_time: 2m, alertname: KthelperHelperUnsuccessful, exp_alerts: []}
+	      - eval_time: 5m
+	        alertname: KthelperHelperUnsuccessful
+	        exp_alerts:
+	          - exp_labels: {severity: warning, instance: h1, thread: kth_usbwatch, outcome: timeout}
+	            exp_annotations: {summary: "kth_usbwatch on h1: helper runs ended in timeout (15 min)"}
 	      - eval_time: 3m
 	        alertname: KthelperNetbufLow
 	        exp_alerts:

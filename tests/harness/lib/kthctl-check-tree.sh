@@ -12,18 +12,55 @@
 
 # --- the fake tree: THREAD FILE VALUE (a file of several lines: \n) ---
 # kth_a and kth_b are one module's; kth_old an older kthelper's (no
-# causes, sums or driver metrics); kth_odd has a state kthctl does not
-# know and a driver whose metrics cannot all be shown.
-make_fake_tree() {
-	local t f v
+# causes, sums, helper outcomes or driver metrics); kth_odd has a state
+# kthctl does not know and a driver whose metrics cannot all be shown.
+# No thread has a pid or signals file: kthctl stats sends no SIGUSR1.
+# write_tree DIR: the lines of stdin, THREAD FILE VALUE, as files in DIR
+write_tree() {
+	local dir=$1 t f v
 	while read -r t f v; do
-		mkdir -p "$(dirname "$fake/$t/$f")"
+		mkdir -p "$(dirname "$dir/$t/$f")"
 		if [[ $v == '<empty>' ]]; then
-			: >"$fake/$t/$f"
+			: >"$dir/$t/$f"
 		else
-			printf '%b\n' "$v" >"$fake/$t/$f"
+			printf '%b\n' "$v" >"$dir/$t/$f"
 		fi
-	done <<-'EOF'
+	done
+}
+
+# The helper figures of a kthelper that counts outcomes: kth_a's runs
+# add up (runs 40 = 30 + 5 + 2 + 3, failures 6 = 4 + 2 + 0, exec
+# failures 4 = 1 + 1 + 1 + 0 + 1); kth_b's limits at their ends.
+HELPER_FILES='exited exited_nonzero killed timeouts exec_failed exec_enoent
+exec_eacces exec_enoexec exec_enomem exec_other refused not_run dropped
+deferred waited running pending last_exit last_signal timeout_ms
+max_running max_pending runner'
+
+# make_runner_tree DIR RUNNER: one thread, kth_r, on a kernel whose
+# helper_runner is RUNNER
+make_runner_tree() {
+	local f
+	{
+		for f in $HELPER_FILES; do echo "kth_r helper_$f 0"; done
+		cat <<-EOF
+		kth_r module kth_r
+		kth_r state running
+		kth_r posted 2
+		kth_r handled 2
+		kth_r helper_runs 0
+		kth_r helper_failures 2
+		kth_r helper_suppressed 0
+		kth_r helper_not_run 2
+		kth_r helper_timeout_ms 10000
+		kth_r helper_max_running 4
+		kth_r helper_max_pending 64
+		kth_r helper_runner $2
+		EOF
+	} | write_tree "$1"
+}
+
+make_fake_tree() {
+	write_tree "$fake" <<-'EOF'
 	kth_a module kth_demo
 	kth_a state running
 	kth_a posted 1012
@@ -37,8 +74,31 @@ make_fake_tree() {
 	kth_a queue_len 64
 	kth_a wakeups 17
 	kth_a helper_runs 40
-	kth_a helper_failures 2
+	kth_a helper_failures 6
 	kth_a helper_suppressed 3
+	kth_a helper_exited 30
+	kth_a helper_exited_nonzero 5
+	kth_a helper_killed 2
+	kth_a helper_timeouts 3
+	kth_a helper_exec_failed 4
+	kth_a helper_exec_enoent 1
+	kth_a helper_exec_eacces 1
+	kth_a helper_exec_enoexec 1
+	kth_a helper_exec_enomem 0
+	kth_a helper_exec_other 1
+	kth_a helper_refused 2
+	kth_a helper_not_run 0
+	kth_a helper_dropped 7
+	kth_a helper_deferred 6
+	kth_a helper_waited 11
+	kth_a helper_running 1
+	kth_a helper_pending 2
+	kth_a helper_last_exit 3
+	kth_a helper_last_signal 15
+	kth_a helper_timeout_ms 10000
+	kth_a helper_max_running 4
+	kth_a helper_max_pending 64
+	kth_a helper_runner direct
 	kth_a uevents 40
 	kth_a uevent_failures 1
 	kth_a sample_runs 0
@@ -66,6 +126,29 @@ make_fake_tree() {
 	kth_b helper_runs 0
 	kth_b helper_failures 0
 	kth_b helper_suppressed 0
+	kth_b helper_exited 0
+	kth_b helper_exited_nonzero 0
+	kth_b helper_killed 0
+	kth_b helper_timeouts 0
+	kth_b helper_exec_failed 0
+	kth_b helper_exec_enoent 0
+	kth_b helper_exec_eacces 0
+	kth_b helper_exec_enoexec 0
+	kth_b helper_exec_enomem 0
+	kth_b helper_exec_other 0
+	kth_b helper_refused 0
+	kth_b helper_not_run 0
+	kth_b helper_dropped 0
+	kth_b helper_deferred 0
+	kth_b helper_waited 18446744073709551615
+	kth_b helper_running 0
+	kth_b helper_pending 0
+	kth_b helper_last_exit 0
+	kth_b helper_last_signal 0
+	kth_b helper_timeout_ms 10
+	kth_b helper_max_running 64
+	kth_b helper_max_pending 4096
+	kth_b helper_runner direct
 	kth_b uevents 0
 	kth_b uevent_failures 0
 	kth_b sample_runs 5
@@ -83,6 +166,9 @@ make_fake_tree() {
 	kth_old dropped 1
 	kth_old depth 0
 	kth_old queue_len 16
+	kth_old helper_runs 1
+	kth_old helper_failures 0
+	kth_old helper_suppressed 2
 	kth_old wait_hist 1024 2048 2
 	kth_old handle_hist 1024 2048 2
 	kth_odd module kth_queue
