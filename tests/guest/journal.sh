@@ -152,7 +152,11 @@ KTH_SINK=uevent
 $ident1"
 check remove-KTH_SEQ-after-add test "$(printf '%s\n' "$rec" | field KTH_SEQ)" -gt "$seq_add"
 
-# 4. the same program as the kernel's user-mode helper
+# 4. the same program as the kernel's user-mode helper.  kthelper runs
+# only a helper whose directories are root's and writable by no one else
+# all the way up, and the guest's / (the initramfs's rootfs) is 1777:
+# made 0755 as on an installed system; the rest is as installed
+chmod 0755 /
 echo "$JOURNAL" >"$D/helper"
 check_eq helper-set $JOURNAL "$(sysfs_get $T helper)"
 plug tab2 KTHJRNL2 || exit 1
@@ -169,7 +173,11 @@ check_eq helper-same-KTH_SEQ "$(printf '%s\n' "$urec" | field KTH_SEQ)" \
 unplug tab2 KTHJRNL2
 check journal-helper-remove wait_for 30 count_is 1 KTH_SINK=helper KTH_EVENT=remove SERIAL=KTHJRNL2
 echo >"$D/helper"
+# runs are counted when they end: each ended well
+check helper-runs-ended wait_for 30 attr_is $T helper_running 0
 check_eq helper-no-failures 0 "$(sysfs_get $T helper_failures)"
+check_eq helper-runs-exited-0 "$(sysfs_get $T helper_runs)" "$(sysfs_get $T helper_exited)"
+check helper-ran sh -c "[ $(sysfs_get $T helper_runs) -ge 2 ]"
 
 # what an operator sees
 journalctl -q --no-pager -t kthelper "KTH_THREAD=$T" | sed 's/^/# journalctl -t kthelper: /'

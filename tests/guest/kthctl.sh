@@ -120,11 +120,19 @@ check_eq json-state-is-string "\"running\"" "$(sed -n "s/^\[$i\]\.state=//p" /tm
 bad=
 for k in pid posted handled dropped depth queue_len signals wait_p50_ns wait_p99_ns \
 	 wait_max_ns handle_p50_ns handle_p99_ns handle_max_ns helper_runs \
-	 helper_failures helper_suppressed; do
+	 helper_failures helper_suppressed helper_exited helper_exited_nonzero \
+	 helper_killed helper_timeouts helper_exec_failed helper_exec_enoent \
+	 helper_exec_eacces helper_exec_enoexec helper_exec_enomem \
+	 helper_exec_other helper_refused helper_not_run helper_dropped \
+	 helper_deferred helper_waited helper_running helper_pending \
+	 helper_last_exit helper_last_signal helper_timeout_ms \
+	 helper_max_running helper_max_pending; do
 	v=$(sed -n "s/^\[$i\]\.$k=//p" /tmp/json.flat)
 	[ "$v" = "$(cat $D/$k 2>/dev/null || echo null)" ] || bad="$bad $k=$v/$(cat $D/$k 2>/dev/null)"
 done
 check_eq json-numbers-equal-sysfs "" "$bad"
+check_eq json-helper_runner-is-string "\"$(cat $D/helper_runner)\"" \
+	"$(sed -n "s/^\[$i\]\.helper_runner=//p" /tmp/json.flat)"
 kc_is json-name-exit-0 0 status $T --json
 check_eq json-name-one-object 1 "$(json_flat </tmp/kc.out | grep -c '\.name=')"
 

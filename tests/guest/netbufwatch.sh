@@ -7,7 +7,7 @@ T=kth_netbufwatch
 D=$KTH_SYSFS/$T
 P=/sys/module/$T/parameters
 
-make_recorder /tmp/kth-record /tmp/rec
+make_recorder $KTH_HELPERS/kth-record /tmp/rec
 
 count() { # ACTION
 	n=0
@@ -35,7 +35,7 @@ near() { # A B TOLERANCE
 flood_start
 
 echo "4096 4096 4096" >/proc/sys/net/ipv4/udp_mem
-kth_insmod kthelper && kth_insmod $T helper=/tmp/kth-record low_pct=50 high_pct=80 \
+kth_insmod kthelper && kth_insmod $T helper=$KTH_HELPERS/kth-record low_pct=50 high_pct=80 \
 	period_ms=100 protos=udp || { not_ok load "insmod failed"; exit 1; }
 echo 1000 >$D/helper_burst
 echo 1000 >$D/helper_rate
@@ -161,7 +161,7 @@ kth_rmmod $T
 # slow (KCSAN) guest filling the last 5 % took long enough for one to
 # come first, and the alert had no refusal to measure from
 rm -f /tmp/rec/*
-kth_insmod $T helper=/tmp/kth-record fast=1 period_ms=600000 low_pct=5 high_pct=80 protos=udp
+kth_insmod $T helper=$KTH_HELPERS/kth-record fast=1 period_ms=600000 low_pct=5 high_pct=80 protos=udp
 flood open 48 524288 >/dev/null
 flood fill 100000 >/dev/null
 check fast-low-alert wait_for 10 count_is low 1

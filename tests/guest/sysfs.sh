@@ -11,10 +11,17 @@ check kset-exists [ -d $KTH_SYSFS ]
 for a in state pid posted handled dropped depth queue_len helper_runs \
 	 helper_failures helper_suppressed wakeups uevents uevent_failures \
 	 dropped_full dropped_evicted dropped_stopped dropped_killed \
-	 wait_sum_ns wait_count handle_sum_ns handle_count; do
+	 wait_sum_ns wait_count handle_sum_ns handle_count \
+	 helper_exited helper_exited_nonzero helper_last_exit helper_killed \
+	 helper_last_signal helper_timeouts helper_exec_failed \
+	 helper_exec_enoent helper_exec_eacces helper_exec_enoexec \
+	 helper_exec_enomem helper_exec_other helper_refused helper_not_run \
+	 helper_dropped helper_deferred helper_waited helper_running \
+	 helper_pending helper_runner; do
 	check_eq "mode-$a" "-r--r--r--" "$(ls -l $D/$a | cut -c1-10)"
 done
-for a in helper helper_burst helper_rate; do
+for a in helper helper_burst helper_rate helper_timeout_ms \
+	 helper_max_running helper_max_pending; do
 	check_eq "mode-$a" "-rw-r--r--" "$(ls -l $D/$a | cut -c1-10)"
 done
 check_eq mode-control "--w-------" "$(ls -l $D/control | cut -c1-10)"
@@ -52,8 +59,18 @@ for junk in "relative/path" "/has space" "/tab	x"; do
 done
 check helper-junk-logs sh -c "dmesg | grep -q 'helper must be empty or an absolute path'"
 check_eq helper-unchanged-by-junk "" "$(cat $D/helper)"
-echo /sbin/nothing-here >$D/helper
-check_eq helper-set /sbin/nothing-here "$(cat $D/helper)"
+# a helper must exist: refused when it is set (-ENOENT), nothing changes
+dmesg_mark
+if echo /sbin/nothing-here 2>/tmp/write.err >$D/helper; then
+	not_ok helper-missing-refused "write succeeded"
+else
+	check helper-missing-refused-ENOENT grep -q "No such file or directory" /tmp/write.err
+fi
+check helper-missing-logged sh -c "dmesg | tail -n 5 | grep -q '$T: helper /sbin/nothing-here refused: cannot be found: -2'"
+check_eq helper-unchanged-by-missing "" "$(cat $D/helper)"
+h=$(printf '#!/bin/sh\nexit 0\n' | make_helper kth-nothing)
+echo "$h" >$D/helper
+check_eq helper-set "$h" "$(cat $D/helper)"
 echo >$D/helper
 check_eq helper-cleared "" "$(cat $D/helper)"
 long=/$(printf '%0300d' 0)
@@ -79,6 +96,38 @@ echo 7 >$D/helper_burst
 echo 3 >$D/helper_rate
 check_eq rate-set "7 3" "$(cat $D/helper_burst) $(cat $D/helper_rate)"
 
+# the helper's limits: defaults, bad values refused (-EINVAL, a log line,
+# nothing changes), good ones taken
+check_eq helper-limits-defaults "10000 4 64" \
+	"$(cat $D/helper_timeout_ms) $(cat $D/helper_max_running) $(cat $D/helper_max_pending)"
+check helper_runner-known grep -qxE 'direct|dispatcher|none' $D/helper_runner
+for bad in helper_timeout_ms=0 helper_timeout_ms=9 helper_timeout_ms=60001 \
+	   helper_max_running=0 helper_max_running=65 helper_max_pending=0 \
+	   helper_max_pending=4097 helper_timeout_ms=abc helper_max_running=-1 \
+	   helper_max_pending=5x "helper_timeout_ms=100 100" helper_max_running=; do
+	a=${bad%%=*}
+	dmesg_mark
+	if echo "${bad#*=}" 2>/tmp/write.err >$D/$a; then
+		not_ok "limit-rejects-'$bad'" "write succeeded"
+	elif ! grep -q "Invalid argument" /tmp/write.err; then
+		not_ok "limit-rejects-'$bad'" "not EINVAL: $(cat /tmp/write.err)"
+	else
+		ok "limit-rejects-'$bad'"
+	fi
+	check "limit-logged-'$bad'" sh -c "dmesg | tail -n 5 | grep -qE '$T: $a (must be|takes a number)'"
+done
+check_eq helper-limits-unchanged-by-junk "10000 4 64" \
+	"$(cat $D/helper_timeout_ms) $(cat $D/helper_max_running) $(cat $D/helper_max_pending)"
+echo 10 >$D/helper_timeout_ms
+echo 64 >$D/helper_max_running
+echo 4096 >$D/helper_max_pending
+check_eq helper-limits-highest "10 64 4096" \
+	"$(cat $D/helper_timeout_ms) $(cat $D/helper_max_running) $(cat $D/helper_max_pending)"
+echo 60000 >$D/helper_timeout_ms
+echo 1 >$D/helper_max_running
+echo 1 >$D/helper_max_pending
+check_eq helper-limits-lowest "60000 1 1" \
+	"$(cat $D/helper_timeout_ms) $(cat $D/helper_max_running) $(cat $D/helper_max_pending)"
 # control: pause, resume, stop, start, and the wrong-state errors
 echo pause >$D/control
 check_eq control-pause paused "$(cat $D/state)"
@@ -107,11 +156,21 @@ if kth-asuser 65534 sh -c "echo stop >$D/control" 2>/dev/null; then
 else
 	ok control-root-only
 fi
-if kth-asuser 65534 sh -c "echo /tmp/x >$D/helper" 2>/dev/null; then
+if kth-asuser 65534 sh -c "echo $h >$D/helper" 2>/dev/null; then
 	not_ok helper-root-only "non-root write succeeded"
 else
 	ok helper-root-only
 fi
+check_eq helper-unchanged-by-non-root "" "$(cat $D/helper)"
+for a in helper_timeout_ms helper_max_running helper_max_pending; do
+	if kth-asuser 65534 sh -c "echo 20 >$D/$a" 2>/dev/null; then
+		not_ok "$a-root-only" "non-root write succeeded"
+	else
+		ok "$a-root-only"
+	fi
+done
+check_eq helper-limits-unchanged-by-non-root "60000 1 1" \
+	"$(cat $D/helper_timeout_ms) $(cat $D/helper_max_running) $(cat $D/helper_max_pending)"
 check_eq state-readable-by-all running "$(kth-asuser 65534 cat $D/state)"
 check_eq unchanged-by-non-root running "$(cat $D/state)"
 
@@ -164,7 +223,8 @@ check_eq class-device-link ../../devices/virtual/kthelper/$T \
 
 # bad module parameters are refused with a clear log line
 kth_rmmod kth_selftest
-for bad in "queue_len=0" "queue_len=70000" "delay_ms=20000" "helper=relative"; do
+for bad in "queue_len=0" "queue_len=70000" "delay_ms=20000" "helper=relative" \
+	   "helper=/sbin/nothing-here"; do
 	dmesg_mark
 	if kth_insmod kth_selftest run_tests=0 "$bad" 2>/dev/null; then
 		not_ok "param-refused-$bad" "insmod succeeded"
@@ -172,7 +232,7 @@ for bad in "queue_len=0" "queue_len=70000" "delay_ms=20000" "helper=relative"; d
 	else
 		ok "param-refused-$bad"
 	fi
-	check "param-logged-$bad" sh -c "dmesg | tail -n 5 | grep -qE 'out of range|must be empty or an absolute path'"
+	check "param-logged-$bad" sh -c "dmesg | tail -n 5 | grep -qE 'out of range|must be empty or an absolute path|helper /sbin/nothing-here refused: cannot be found: -2'"
 done
 check no-thread-left-after-bad-params [ ! -d $D ]
 check rmmod-kthelper kth_rmmod kthelper

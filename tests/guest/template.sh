@@ -18,14 +18,13 @@
 G=kth_gen_tree
 I=kth_gen_install
 mkdir -p /tmp/rec
-cat >/tmp/kth-record <<'EOS'
+make_helper kth-record >/dev/null <<'EOS'
 #!/bin/sh
 r=/tmp/rec/$KTH_THREAD.$KTH_SEQ
 env | sort >$r.env.tmp
 echo "$0 $*" >$r.argv
 mv $r.env.tmp $r.env
 EOS
-chmod +x /tmp/kth-record
 
 # attr_ge THREAD ATTR N: the attribute reads at least N now.
 attr_ge() {
@@ -53,7 +52,7 @@ else
 fi
 
 # --- kth_gen_tree: built out of tree against this tree's framework ---
-if ! kth_insmod $G helper=/tmp/kth-record queue_len=8; then
+if ! kth_insmod $G helper=$KTH_HELPERS/kth-record queue_len=8; then
 	not_ok gen-tree-load "insmod $G failed (see template.prep's results)"
 	exit 1
 fi
@@ -80,9 +79,12 @@ check gen-tree-env-PATH has "PATH=/sbin:/bin:/usr/sbin:/usr/bin"
 check gen-tree-env-note-sanitised has "KTH_GEN_TREE_NOTE=hello___reboot__x"
 check gen-tree-env-time sh -c "echo '$env1' | grep -qE '^KTH_GEN_TREE_TIME_NS=[0-9]+\$'"
 check_eq gen-tree-env-nothing-else 8 "$(echo "$env1" | grep -cvE '^(PWD|SHLVL|_)=')"
-check_eq gen-tree-argv "/tmp/kth-record trigger" "$(cat /tmp/rec/$G.1.argv 2>/dev/null)"
+check_eq gen-tree-argv "$KTH_HELPERS/kth-record trigger" "$(cat /tmp/rec/$G.1.argv 2>/dev/null)"
 check gen-tree-logged sh -c "dmesg | grep -qF '$G: trigger seq=1 note=hello___reboot__x'"
+# a run is counted when it ends, after the recorder wrote its file
+check gen-tree-helper-run-ended wait_for 10 attr_is $G helper_running 0
 check_eq gen-tree-helper_runs 1 "$(sysfs_get $G helper_runs)"
+check_eq gen-tree-helper_exited 1 "$(sysfs_get $G helper_exited)"
 
 # a note longer than 31 characters is cut, a newline ends it
 printf '0123456789012345678901234567890123456789\nrest' >"$KTH_SYSFS/$G/trigger"
@@ -157,7 +159,7 @@ check gen-install-unload-uevent kth_rmmod $I
 
 # period_ms: the framework's sampler ticks; it stops with the thread and
 # starts again with it; unload while ticks come
-check gen-install-load-period kth_insmod $I period_ms=50 helper=/tmp/kth-record
+check gen-install-load-period kth_insmod $I period_ms=50 helper=$KTH_HELPERS/kth-record
 # 20 ticks a second would use up the default rate limit (10, then 5 a
 # second), and whether the trigger's helper run below got a token would
 # depend on how slowly this shell reached it

@@ -3,8 +3,9 @@
 # kth_selftest: every event fires with the fields of its format; the
 # records agree with the sysfs counters (kth_post records = the posted
 # delta, refused-full / evicted-oldest / refused-stopped = the dropped
-# delta, kth_helper results = helper_runs / helper_failures /
-# helper_suppressed deltas) and with the latency histograms (count, max,
+# delta, kth_helper results: started and exited = helper_runs, failed
+# = helper_failures, suppressed = helper_suppressed deltas, one outcome
+# per event) and with the latency histograms (count, max,
 # every wait in a non-empty bucket); kth_handle_end comes in seq order;
 # kth_state for sysfs, SIGSTOP/SIGCONT/SIGKILL/SIGTERM, the freezer, the
 # driver (api) and the thread.  Then the histograms themselves: a 20 ms
@@ -202,28 +203,64 @@ check_eq stopped-refused-is-dropped-delta 2 "$(nrecs kth_post state ' result=ref
 check_eq stopped-posted-refused "$(range $((p0 + 1)) $((p0 + 2)))" \
 	"$(recs kth_post state | grep ' result=refused-stopped$' | field seq | list)"
 
-# 4. kth_helper (started, failed: ENOENT, suppressed) and kth_uevent
-make_recorder /tmp/kth-record /tmp/rec
-kth_insmod kth_selftest run_tests=0 uevent=1 helper=/tmp/kth-record || { not_ok load-helper "insmod failed"; exit 1; }
+# 4. kth_helper (started then exited, failed: ENOENT, refused: EPERM,
+# suppressed with the count since the last run) and kth_uevent
+make_recorder $KTH_HELPERS/kth-record /tmp/rec
+gone=$(printf '#!/bin/sh\nexit 0\n' | make_helper kth-gone)
+unsafe=$(printf '#!/bin/sh\nexit 0\n' | make_helper kth-unsafe)
+kth_insmod kth_selftest run_tests=0 uevent=1 helper=$KTH_HELPERS/kth-record || { not_ok load-helper "insmod failed"; exit 1; }
 r0=0; f0=0; s0=0; h0=$(sysfs_get $T handled)
+ended() { attr_is $T helper_running 0 && attr_is $T helper_pending 0; }
 trace_on
 echo "hlp 2" >$D/trigger
 check helper-runs-2 wait_for 10 attr_is $T helper_runs 2
-echo /nonexistent/kth-helper >$D/helper
+# a helper gone when it is to run (set, then removed): failed, -ENOENT
+echo "$gone" >$D/helper
+rm -f "$gone"
 echo "nohelper 1" >$D/trigger
 check helper-fails-1 wait_for 10 attr_is $T helper_failures 1
-echo /tmp/kth-record >$D/helper
+# a helper made unsafe after it was set (writable by others): refused
+echo "$unsafe" >$D/helper
+chmod 0757 "$unsafe"
+echo "unsafe 1" >$D/trigger
+check helper-fails-2 wait_for 10 attr_is $T helper_failures 2
+echo $KTH_HELPERS/kth-record >$D/helper
 echo 1 >$D/helper_rate
 echo 2 >$D/helper_burst
 echo "burst 6" >$D/trigger
-check helper-handled-9 wait_for 10 attr_is $T handled $((h0 + 9))
+check helper-handled-10 wait_for 10 attr_is $T handled $((h0 + 10))
+check helper-runs-ended wait_for 10 ended
 trace_off helper
-check_eq helper-started-is-runs-delta "$(delta helper_runs $r0)" "$(nrecs kth_helper helper ' result=started err=0$')"
-check_eq helper-failed-is-failures-delta "$(delta helper_failures $f0)" "$(nrecs kth_helper helper ' event=nohelper result=failed err=-2$')"
-check_eq helper-suppressed-is-suppressed-delta "$(delta helper_suppressed $s0)" "$(nrecs kth_helper helper ' result=suppressed err=0$')"
+# the outcome records: one per event, whatever the order they came in
+outcome=' result=(exited|exited-nonzero|killed|timeout|failed|refused|not-run|suppressed|dropped) '
+check_eq helper-started-is-runs-delta "$(delta helper_runs $r0)" "$(nrecs kth_helper helper ' result=started err=0 status=0$')"
+check_eq helper-exited-is-runs-delta "$(delta helper_runs $r0)" "$(nrecs kth_helper helper ' result=exited err=0 status=0$')"
+check_eq helper-failed-and-refused-are-failures-delta "$(delta helper_failures $f0)" \
+	"$(($(nrecs kth_helper helper ' result=failed ') + $(nrecs kth_helper helper ' result=refused ')))"
+check_eq helper-failed-enoent "1 1" "$(nrecs kth_helper helper ' event=nohelper result=failed err=-2 status=0$') $(sysfs_get $T helper_exec_enoent)"
+check_eq helper-refused-eperm "1 1" "$(nrecs kth_helper helper ' event=unsafe result=refused err=-1 status=0$') $(sysfs_get $T helper_refused)"
+check_eq helper-failed-and-refused-never-started "" "$(recs kth_helper helper | grep -E ' event=(nohelper|unsafe) result=started ')"
+check_eq helper-suppressed-is-suppressed-delta "$(delta helper_suppressed $s0)" "$(nrecs kth_helper helper ' result=suppressed err=0 ')"
 check helper-some-suppressed [ "$(delta helper_suppressed $s0)" -ge 1 ]
-check_eq helper-one-per-event "$(recs kth_handle_end helper | field seq | list)" "$(recs kth_helper helper | field seq | list)"
-check_eq uevent-sent-per-event "hlp*2 nohelper*1 burst*6 " "$(recs kth_uevent helper | grep ' result=sent err=0$' | field event | uniq -c | awk '{ printf "%s*%s ", $2, $1 }')"
+check_eq helper-one-outcome-per-event "$(recs kth_handle_end helper | field seq | sort -n | list)" \
+	"$(recs kth_helper helper | grep -E "$outcome" | field seq | sort -n | list)"
+check_eq helper-started-then-exited "" "$(recs kth_helper helper | awk '
+	{ s = $3; r = $5 }
+	r == "result=started" { if (s in started) print "twice: " $0; started[s] = 1 }
+	r == "result=exited" { if (!(s in started)) print "no start: " $0; delete started[s] }
+	END { for (s in started) print "no end: " s }' | list)"
+# a suppressed record counts the runs suppressed since the last one (in
+# seq order: a start is traced when its work runs, maybe after the next
+# event was already suppressed)
+check_eq helper-suppressed-status-counts "" "$(recs kth_helper helper | grep ' event=burst ' | awk '
+	{ s = substr($3, 5) + 0; r = substr($5, 8); st = substr($7, 8) + 0
+	  if (r == "started") ran[s] = 1; else if (r == "suppressed") { sup[s] = st; n++ }
+	  if (NR == 1 || s < lo) lo = s; if (s > hi) hi = s }
+	END { for (s = lo; s <= hi; s++) {
+		if (s in ran) c = 0
+		else if (s in sup) { c++; if (sup[s] != c) print "seq " s ": status=" sup[s] ", want " c }
+		else print "seq " s ": neither started nor suppressed" } }' | list)"
+check_eq uevent-sent-per-event "hlp*2 nohelper*1 unsafe*1 burst*6 " "$(recs kth_uevent helper | grep ' result=sent err=0$' | field event | uniq -c | awk '{ printf "%s*%s ", $2, $1 }')"
 check_eq uevent-seqs "$(recs kth_handle_end helper | field seq | list)" "$(recs kth_uevent helper | field seq | list)"
 
 # 5. the histograms: 5 events of a 20 ms handler (msleep: 20..24 ms with
@@ -269,7 +306,7 @@ fields_check kth_wakeup 'depth=[0-9]+'
 fields_check kth_handle_start 'seq=[0-9]+ wait_ns=[0-9]+'
 fields_check kth_handle_end 'seq=[0-9]+ wait_ns=[0-9]+ handle_ns=[0-9]+'
 fields_check kth_state "old=($STATES) new=($STATES) cause=(api|sysfs|signal|freezer|thread) sig=[0-9]+"
-fields_check kth_helper 'seq=[0-9]+ event=[a-z]+ result=(started|failed|suppressed) err=(0|-[0-9]+)'
+fields_check kth_helper 'seq=[0-9]+ event=[a-z]+ result=(started|exited|exited-nonzero|killed|timeout|failed|refused|not-run|suppressed|dropped|deferred|waited) err=(0|-[0-9]+) status=[0-9]+'
 fields_check kth_uevent 'seq=[0-9]+ event=[a-z]+ result=(sent|failed) err=(0|-[0-9]+)'
 check rmmod-kth_selftest kth_rmmod kth_selftest
 check rmmod-kthelper kth_rmmod kthelper

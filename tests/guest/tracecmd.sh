@@ -29,8 +29,8 @@ check trace-cmd-report-sched-decoded \
 	grep -qE 'sched_switch: .*(prev_comm=.*next_comm=|:[0-9]+ \[[0-9]+\] .* ==> .*:[0-9]+ \[[0-9]+\])' /tmp/sched.txt
 
 # 2. kth_usbwatch, recorded around a hotplug
-make_recorder /tmp/kth-record /tmp/rec
-kth_insmod kthelper && kth_insmod kth_usbwatch coldplug=0 helper=/tmp/kth-record ||
+make_recorder $KTH_HELPERS/kth-record /tmp/rec
+kth_insmod kthelper && kth_insmod kth_usbwatch coldplug=0 helper=$KTH_HELPERS/kth-record ||
 	{ not_ok load "insmod failed"; exit 1; }
 check kthelper-events-in-tracefs [ -d /sys/kernel/tracing/events/kthelper ]
 posted0=$(sysfs_get $T posted)
@@ -62,6 +62,9 @@ qmp device_del id=tab0
 check tablet-goes wait_for 30 no_dev product "QEMU USB Tablet"
 wait_for 10 sh -c "[ \$(cat $D/posted) -gt $((posted0 + 1)) ]"
 check remove-handled wait_for 10 handled_is_posted
+# the helper's runs have ended (their kth_helper exited records taken)
+check helper-runs-ended wait_for 10 sh -c \
+	"[ \$(cat $D/helper_running) -eq 0 ] && [ \$(cat $D/helper_pending) -eq 0 ]"
 echo pause >$D/control
 echo resume >$D/control
 posted=$(($(sysfs_get $T posted) - posted0))
@@ -97,7 +100,9 @@ check report-handle_end-fields sh -c \
 	"grep ' kth_handle_end: *thread=$T ' /tmp/kth.txt | grep -qE ' seq=[0-9]+ wait_ns=[0-9]+ handle_ns=[1-9][0-9]*\$'"
 check_eq report-handle_end-count "$posted" "$(records kth_handle_end | grep -c .)"
 check_eq report-helper-started-add-and-remove "add remove" \
-	"$(records kth_helper | sed -n 's/.* event=\([a-z-]*\) result=started err=0$/\1/p' | tr '\n' ' ' | sed 's/ $//')"
+	"$(records kth_helper | sed -n 's/.* event=\([a-z-]*\) result=started err=0 status=0$/\1/p' | tr '\n' ' ' | sed 's/ $//')"
+check_eq report-helper-exited-add-and-remove "add remove" \
+	"$(records kth_helper | sed -n 's/.* event=\([a-z-]*\) result=exited err=0 status=0$/\1/p' | tr '\n' ' ' | sed 's/ $//')"
 check_eq report-uevent-sent-add-and-remove "add remove" \
 	"$(records kth_uevent | sed -n 's/.* event=\([a-z-]*\) result=sent err=0$/\1/p' | tr '\n' ' ' | sed 's/ $//')"
 check report-state-pause-by-sysfs sh -c \

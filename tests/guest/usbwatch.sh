@@ -9,7 +9,7 @@ D=$KTH_SYSFS/$T
 U=/sys/bus/usb/devices
 qmp() { echo "KTH-QMP $*"; }
 
-make_recorder /tmp/kth-record /tmp/rec
+make_recorder $KTH_HELPERS/kth-record /tmp/rec
 
 # The recorded event (file) with ACTION and USB_DEVICE, if any.
 event_file() { # ACTION DEVICE
@@ -76,7 +76,7 @@ qmp device_add driver=usb-kbd bus=xhci.0 id=kbd0 serial=KBD0
 check kbd-present-before-load wait_for 30 has_dev product "QEMU USB Keyboard"
 dev_kbd=$(dev_with product "QEMU USB Keyboard")
 identity "$dev_kbd" >/tmp/expect.kbd
-kth_insmod kthelper && kth_insmod kth_usbwatch helper=/tmp/kth-record ||
+kth_insmod kthelper && kth_insmod kth_usbwatch helper=$KTH_HELPERS/kth-record ||
 	{ not_ok load "insmod failed"; exit 1; }
 echo 1000 >$D/helper_burst
 echo 1000 >$D/helper_rate
@@ -151,6 +151,9 @@ t0=$(cut -d' ' -f1 /proc/uptime)
 check storm-20-cycles cycles 20
 echo "# storm: 20 cycles in $t0 .. $(cut -d' ' -f1 /proc/uptime) s uptime"
 wait_for 10 attr_is $T depth 0
+# and every helper run has ended (its file written, it is counted)
+check storm-helper-runs-ended wait_for 10 sh -c \
+	"[ \$(cat $D/helper_running) -eq 0 ] && [ \$(cat $D/helper_pending) -eq 0 ]"
 check_eq storm-20-adds 20 "$(count_events add QEMU_USB_Tablet)"
 check_eq storm-20-removes 20 "$(count_events remove QEMU_USB_Tablet)"
 order=$(for f in $(ls /tmp/rec | sed -n 's/\.env$//p' | sort -n); do
@@ -162,10 +165,11 @@ check_eq storm-one-remove-per-kernel-disconnect 20 \
 check_eq storm-nothing-dropped 0 "$(sysfs_get $T dropped)"
 check storm-counters-balanced balanced
 check_eq storm-helper-ran-for-each "$(sysfs_get $T handled)" "$(sysfs_get $T helper_runs)"
+check_eq storm-helper-each-exited-0 "$(sysfs_get $T helper_runs)" "$(sysfs_get $T helper_exited)"
 
 # 5. a paused thread with a queue of 2: drops are counted exactly
 kth_rmmod kth_usbwatch
-kth_insmod kth_usbwatch queue_len=2 coldplug=0 helper=/tmp/kth-record
+kth_insmod kth_usbwatch queue_len=2 coldplug=0 helper=$KTH_HELPERS/kth-record
 kill -STOP "$(thread_pid $T)"
 wait_for 5 attr_is $T state paused
 check small-queue-5-cycles cycles 5

@@ -15,15 +15,18 @@
 
 D=kth_template
 mkdir -p /tmp/rec
-# The helper: records its argv and environment, one file per event.
-cat >/tmp/$D-record <<'EOS'
+# The helper: records its argv and environment, one file per event.  A
+# helper must be owned by root and writable by no one else, and so must
+# every directory above it (not /tmp): make_helper installs it in
+# $KTH_HELPERS and prints its path.
+helper=$(make_helper $D-record <<'EOS'
 #!/bin/sh
 r=/tmp/rec/$KTH_THREAD.$KTH_SEQ
 env | sort >$r.env.tmp
 echo "$0 $*" >$r.argv
 mv $r.env.tmp $r.env
 EOS
-chmod +x /tmp/$D-record
+)
 
 loaded() {
 	grep -q "^$1 " /proc/modules
@@ -34,7 +37,7 @@ loaded() {
 loaded kthelper || kth_insmod kthelper || { not_ok load-kthelper "insmod kthelper failed"; exit 1; }
 
 # --- load, the thread ---
-if ! kth_insmod $D helper=/tmp/$D-record; then
+if ! kth_insmod $D helper="$helper"; then
 	not_ok load "insmod $D failed"
 	exit 1
 fi
@@ -50,7 +53,7 @@ check trigger-handled wait_for 10 attr_is $D handled 1
 check helper-ran wait_for 10 [ -f /tmp/rec/$D.1.env ]
 env1=$(cat /tmp/rec/$D.1.env 2>/dev/null)
 has() { echo "$env1" | grep -qxF "$1"; }
-check_eq helper-argv "/tmp/$D-record trigger" "$(cat /tmp/rec/$D.1.argv 2>/dev/null)"
+check_eq helper-argv "$helper trigger" "$(cat /tmp/rec/$D.1.argv 2>/dev/null)"
 check env-ACTION has "ACTION=trigger"
 check env-KTH_EVENT has "KTH_EVENT=trigger"
 check env-KTH_THREAD has "KTH_THREAD=$D"
@@ -60,7 +63,10 @@ check env-PATH has "PATH=/sbin:/bin:/usr/sbin:/usr/bin"
 check env-KTH_TEMPLATE_NOTE has "KTH_TEMPLATE_NOTE=hello"
 check env-KTH_TEMPLATE_TIME_NS sh -c "echo '$env1' | grep -qE '^KTH_TEMPLATE_TIME_NS=[0-9]+\$'"
 check logged sh -c "dmesg | grep -qF '$D: trigger seq=1 note=hello'"
+# a run is counted when it ends, after the helper wrote its file
+check helper-run-ended wait_for 10 attr_is $D helper_running 0
 check_eq helper_runs 1 "$(sysfs_get $D helper_runs)"
+check_eq helper-exited-0 1 "$(sysfs_get $D helper_exited)"
 check unload kth_rmmod $D
 
 # --- uevent=1: a KOBJ_CHANGE uevent with the same variables ---
