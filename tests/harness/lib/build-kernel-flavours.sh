@@ -5,7 +5,7 @@
 # sourced by it.  kernel_flavour FLAVOUR sets, for that flavour:
 #   base       the first configuration: a make target, then fragments of
 #              the kernel's own kernel/configs/ merged first
-#   fragments  ours (tests/harness/*.config), merged after them
+#   fragments  ours (tests/harness/*.config), merged after them, in order
 #   cache      its directory under $kcache
 #   layout     o (make O=build/) or inplace (make in src/)
 #   llvm       1 to build with LLVM=1
@@ -34,6 +34,10 @@ kernel_flavour() {
 		cache=$kcache/trees/$1
 		[[ $1 != tree ]] || layout=inplace
 		[[ $1 != tree-clang ]] || llvm=1
+		# tree-o is also the kernel that runs no user-mode helpers
+		# (CONFIG_STATIC_USERMODEHELPER, empty path): make check-trees
+		# boots it for tests/guest/helper-static.sh.
+		[[ $1 != tree-o ]] || fragments+=("$here/tree-kernel-static-umh.config")
 		expected=1240	# 6.1, gcc
 		;;
 	*) die "unknown flavour '$1' (debug, kcsan, tree, tree-o or tree-clang)" ;;
