@@ -81,7 +81,11 @@ not_logged() { ! logged "$1"; }
 list() { tr '\n' ';'; }
 ms_since() { echo $((($(_kth_uptime_cs) - $1) * 10)); }	# CS
 # hang pid files of event NAME: how many, how many still alive
-npids() { ls /tmp/hang | grep -c "^$1-[0-9]*\.pid\$"; }
+npids() {
+	_c=0
+	for _f in /tmp/hang/"$1"-*.pid; do [ -f "$_f" ] && _c=$((_c + 1)); done
+	echo $_c
+}
 hangs_are() { [ "$(npids "$1")" = "$2" ]; }	# NAME N
 nalive() {
 	_a=0
