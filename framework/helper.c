@@ -102,6 +102,14 @@ const char *kth_helper_dispatcher(void)
 	return KTH_UMH_DISPATCHER;
 }
 
+/* Does this kernel run no helpers at all (an empty dispatcher path)? */
+bool kth_helper_none(void)
+{
+	const char *dispatcher = KTH_UMH_DISPATCHER;
+
+	return dispatcher && !dispatcher[0];
+}
+
 /**
  * kth_helper_runner() - what this kernel runs for a helper, in a word
  *
@@ -115,7 +123,7 @@ const char *kth_helper_runner(void)
 
 	if (!dispatcher)
 		return "direct";
-	return dispatcher[0] ? "dispatcher" : "none";
+	return kth_helper_none() ? "none" : "dispatcher";
 }
 
 /* Is @inode owned by root and writable by no one else? */
@@ -282,6 +290,23 @@ static void kth_helper_count(struct kth_helpers *h,
 	}
 }
 
+/*
+ * Trace and count the outcome of a run that never reached its work (or
+ * never existed): suppressed, dropped, or not even allocated.
+ */
+static void kth_helper_record(struct kth_thread *t, u64 seq,
+			      const char *event,
+			      enum kth_helper_outcome outcome, int err,
+			      int status)
+{
+	struct kth_helpers *h = &t->helpers;
+
+	trace_kth_helper(t, seq, event, outcome, err, status);
+	spin_lock(&h->lock);
+	kth_helper_count(h, outcome, err, status);
+	spin_unlock(&h->lock);
+}
+
 static void kth_run_free(struct kth_helper_run *run)
 {
 	struct kth_thread *t = run->t;
@@ -408,7 +433,7 @@ static void kth_helper_work(struct work_struct *work)
 	unsigned int ms;
 	int ret;
 
-	if (!strcmp(kth_helper_runner(), "none")) {
+	if (kth_helper_none()) {
 		kth_helper_end(run, KTH_HELPER_NOT_RUN, -EOPNOTSUPP, 0);
 		return;
 	}
@@ -462,26 +487,18 @@ static void kth_helper_work(struct work_struct *work)
 /* The thread's kth_notify(): a run the rate limit suppressed. */
 void kth_helper_suppressed(struct kth_thread *t, const char *event)
 {
-	struct kth_helpers *h = &t->helpers;
+	unsigned int missed = ++t->helpers.suppressed_since;
 
-	h->suppressed_since++;
-	spin_lock(&h->lock);
-	kth_helper_count(h, KTH_HELPER_SUPPRESSED, 0, 0);
-	spin_unlock(&h->lock);
-	trace_kth_helper(t, t->cur_seq, event, KTH_HELPER_SUPPRESSED, 0,
-			 h->suppressed_since);
+	/* traced status: runs suppressed since the last one let through */
+	kth_helper_record(t, t->cur_seq, event, KTH_HELPER_SUPPRESSED, 0,
+			  missed);
 }
 
 /* A run that never reached its work: count it, trace it, free it. */
 static void kth_helper_discard(struct kth_helper_run *run,
 			       enum kth_helper_outcome outcome, int err)
 {
-	struct kth_helpers *h = &run->t->helpers;
-
-	trace_kth_helper(run->t, run->seq, run->event, outcome, err, 0);
-	spin_lock(&h->lock);
-	kth_helper_count(h, outcome, err, 0);
-	spin_unlock(&h->lock);
+	kth_helper_record(run->t, run->seq, run->event, outcome, err, 0);
 	kth_run_free(run);
 }
 
@@ -509,11 +526,8 @@ void kth_helper_submit(struct kth_thread *t, struct kth_env *env,
 
 	run = kmalloc(sizeof(*run), GFP_KERNEL);
 	if (!run) {
-		spin_lock(&h->lock);
-		kth_helper_count(h, KTH_HELPER_EXEC_FAILED, -ENOMEM, 0);
-		spin_unlock(&h->lock);
-		trace_kth_helper(t, t->cur_seq, env->event,
-				 KTH_HELPER_EXEC_FAILED, -ENOMEM, 0);
+		kth_helper_record(t, t->cur_seq, env->event,
+				  KTH_HELPER_EXEC_FAILED, -ENOMEM, 0);
 		return;
 	}
 	INIT_LIST_HEAD(&run->node);

@@ -474,6 +474,7 @@ void kth_helper_submit(struct kth_thread *t, struct kth_env *env,
 void kth_helper_suppressed(struct kth_thread *t, const char *event);
 void kth_helpers_stats(struct kth_thread *t, struct kth_stats *stats);
 const char *kth_helper_dispatcher(void);
+bool kth_helper_none(void);
 const char *kth_helper_runner(void);
 
 /* sysfs.c */

@@ -95,7 +95,7 @@ int kth_set_helper(struct kth_thread *t, const char *path)
 			t->name, KTH_HELPER_MAX - 1);
 		return -EINVAL;
 	}
-	if (len && dispatcher && !dispatcher[0]) {
+	if (len && kth_helper_none()) {
 		kth_err(t, "%s: helper %s refused: this kernel runs no user-mode helpers (CONFIG_STATIC_USERMODEHELPER with an empty CONFIG_STATIC_USERMODEHELPER_PATH); use the uevent sink\n",
 			t->name, path);
 		return -EOPNOTSUPP;
