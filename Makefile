@@ -18,7 +18,13 @@
 #   make new-driver NAME=mydrv [DIR=path]   start a driver from the template
 #   make dkms-install [KERNELRELEASE=...]   install with DKMS for that kernel
 #   make dkms-remove [KERNELRELEASE=...]    and remove it again
-#   make deb          build/deb/kthelper-dkms_<version>_all.deb
+#   make deb          build/deb/kthelper-dkms_<version>_all.deb and
+#                     kthelper-tools_<version>_all.deb
+#   make deb-modules KVER=... [SIGN_KEY=key.pem SIGN_CERT=cert.pem]
+#                     build/deb/kthelper-modules-<ABI>_<version>_amd64.deb:
+#                     the modules prebuilt (and signed) for that kernel ABI
+#   make deb-modules-all [SIGN_KEY=... SIGN_CERT=...]   one for every
+#                     supported kernel, and a table of them
 #   make install [PREFIX=/usr/local] [DESTDIR=] [SYSTEMDUNITDIR=]   kthctl
 #                     to PREFIX/sbin, the metrics timer to PREFIX/lib/systemd/system,
 #                     the journal's helper, udev rules and unit (install-journal)
@@ -156,6 +162,21 @@ dkms-remove:
 
 deb:
 	scripts/kth-dkms deb
+
+# Prebuilt module packages (scripts/kth-deb-modules, Documentation/
+# packaging.rst "Prebuilt module packages"): for KVER (an ABI or an alias:
+# bookworm, sid-rt), built where make KVER= builds, signed with SIGN_KEY
+# and SIGN_CERT when given.
+.PHONY: deb-modules deb-modules-all
+deb-modules:
+	$(if $(filter command line environment,$(origin KVER) $(origin KERNELRELEASE)),, \
+		$(error make deb-modules needs KVER=<kernel ABI or alias>, e.g. KVER=6.1.0-57-amd64 or KVER=sid))
+	scripts/kth-deb-modules $(if $(SIGN_KEY),--sign-key $(SIGN_KEY)) \
+		$(if $(SIGN_CERT),--sign-cert $(SIGN_CERT)) $(KERNELRELEASE)
+
+deb-modules-all:
+	scripts/kth-deb-modules --all $(if $(SIGN_KEY),--sign-key $(SIGN_KEY)) \
+		$(if $(SIGN_CERT),--sign-cert $(SIGN_CERT))
 
 # kthctl, the user tool (tools/kthctl, Documentation/observability.rst),
 # with its metrics files in PREFIX/share/kthctl, and the metrics timer for

@@ -26,6 +26,10 @@ kth_security=${KTH_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security
 kth_keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 kth_apt_max_age=${KTH_APT_MAX_AGE:-86400}
 kth_suites=(bullseye bookworm trixie sid)
+# The supported kernels, as kth-kernel resolve names them: every module
+# builds for each (tests/tiers/kth-build-matrix), and make deb-modules-all
+# packages each.
+kth_matrix_targets="bullseye bullseye-rt bookworm bookworm-rt bookworm-6.12 bookworm-6.12-rt trixie trixie-rt sid sid-rt"
 
 declare -F log >/dev/null || log() { printf '[kth] %s\n' "$*" >&2; }
 declare -F die >/dev/null || die() { log "error: $*"; exit 1; }

@@ -17,7 +17,7 @@ deb_build_and_inspect() {
 	fi
 	deb=$debdir/kthelper-dkms_${version}_all.deb
 	check deb-file "no $deb" test -f "$deb"
-	info=$(dpkg-deb -f "$deb" Package Version Architecture Depends 2>&1)
+	info=$(dpkg-deb -f "$deb" Package Version Architecture Depends Conflicts 2>&1)
 	while read -r name field; do
 		check "deb-control-$name" "control: $info" has_line "$info" "^$field"
 	done <<EOF
@@ -26,6 +26,8 @@ version Version: $version_re$
 arch Architecture: all$
 depends-dkms Depends: (.*, )?dkms( \(|,|$)
 depends-openssl Depends: (.*, )?openssl( \(|,|$)
+depends-tools Depends: (.*, )?kthelper-tools \(= $version_re\)(,|$)
+conflicts-modules Conflicts: (.*, )?kthelper-modules(,|$)
 EOF
 	scripts_dir=$work/deb-control
 	rm -rf "$scripts_dir"
@@ -46,17 +48,34 @@ EOF
 		test "$expected" = "$actual"
 	check deb-hook-mode "dkms-hook is not executable in the .deb" \
 		has_line "$(dpkg-deb -c "$deb")" '^-rwxr-xr-x .*/scripts/packaging/dkms-hook$' 
-	# kthctl with its metrics files; the metrics timer, which the
-	# maintainer scripts never start or enable (an operator does), stopped
-	# on remove (kthelper-dkms.prerm); the journal's helper, rules and unit
-	contents=$(dpkg-deb -c "$deb")
+	check deb-postinst-secureboot "postinst does not run kth-secureboot-check --dkms after DKMS's part" \
+		has_line "$(sed -n '/End automatically added section/,$p' <<<"$postinst")" \
+		'^[[:space:]]*/usr/libexec/kthelper/kth-secureboot-check --dkms'
+	# kthelper-tools: kthctl with its metrics files; the metrics timer,
+	# which the maintainer scripts never start or enable (an operator
+	# does), stopped on remove (kthelper-tools.prerm); the journal's
+	# helper, rules and unit; the Secure Boot check.  It takes them over
+	# from a kthelper-dkms before 0.2.0, which shipped them.
+	tools=$debdir/kthelper-tools_${version}_all.deb
+	info=$(dpkg-deb -f "$tools" Package Version Architecture Breaks Replaces 2>&1)
+	for field in "Package: kthelper-tools$" "Architecture: all$" \
+		"Breaks: kthelper-dkms \(<< 0\.2\.0~\)$" "Replaces: kthelper-dkms \(<< 0\.2\.0~\)$"; do
+		check "tools-control-${field%%:*}" "kthelper-tools' control: $info" has_line "$info" "^$field"
+	done
+	contents=$(dpkg-deb -c "$tools")
 	for f in usr/sbin/kthctl usr/share/kthctl/metrics.sh usr/share/kthctl/metrics.awk \
 		 lib/systemd/system/kthelper-metrics.service lib/systemd/system/kthelper-metrics.timer \
 		 usr/libexec/kthelper/kth-journal lib/systemd/system/kthelper-event@.service \
 		 usr/share/kthelper/udev/90-kthelper-journal.rules \
-		 usr/share/kthelper/udev/90-kthelper-event.rules; do
-		check "deb-has-${f##*/}" "the .deb has no /$f" has_line "$contents" " \./$(re "$f")\$"
+		 usr/share/kthelper/udev/90-kthelper-event.rules \
+		 usr/libexec/kthelper/kth-secureboot-check; do
+		check "deb-has-${f##*/}" "kthelper-tools has no /$f" has_line "$contents" " \./$(re "$f")\$"
 	done
+	check deb-dkms-no-tools "kthelper-dkms still ships /usr/sbin/kthctl" \
+		lacks_line "$(dpkg-deb -c "$deb")" ' \./usr/sbin/kthctl$'
+	rm -rf "$scripts_dir"
+	dpkg-deb -e "$tools" "$scripts_dir"
+	postinst=$(cat "$scripts_dir/postinst" 2>&1)
 	check deb-kth-journal-mode "kth-journal is not executable in the .deb" \
 		has_line "$contents" '^-rwxr-xr-x .*/usr/libexec/kthelper/kth-journal$'
 	check deb-metrics-timer-not-started "postinst starts the metrics units" \
@@ -64,7 +83,7 @@ EOF
 	check deb-metrics-timer-not-enabled "postinst enables the timer outside 'was-enabled'" \
 		equals "$(grep -c "deb-systemd-helper enable 'kthelper-metrics" <<<"$postinst")" \
 		"$(grep -c "was-enabled 'kthelper-metrics" <<<"$postinst")"
-	check deb-metrics-timer-stopped-on-remove "prerm does not stop kthelper-metrics.timer" \
+	check deb-metrics-timer-stopped-on-remove "kthelper-tools' prerm does not stop kthelper-metrics.timer" \
 		has_line "$(cat "$scripts_dir/prerm" 2>&1)" "deb-systemd-invoke stop kthelper-metrics.timer"
 	log "dkms: .deb built and inspected in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
 }

@@ -12,20 +12,22 @@
 # Runs as `unshare -m --propagation private kth-dkms-test --throwaway-root`:
 # every mount below vanishes with this process.
 throwaway_root() {
-	local t root deb1 deb2 k m out rc leftovers mods kept
+	local t root deb1 deb2 tools1 tools2 k m out rc leftovers mods kept
 	deb1=$debdir/kthelper-dkms_${version}_all.deb
 	deb2=$debdir/kthelper-dkms_${next}_all.deb
+	tools1=$debdir/kthelper-tools_${version}_all.deb
+	tools2=$debdir/kthelper-tools_${next}_all.deb
 	if [[ $(dpkg-query -W -f="$dpkg_status" kthelper-dkms 2>/dev/null) == installed ]]; then
 		skip deb-throwaway-root "kthelper-dkms is installed on this machine: the throwaway root would start with it"
 		return
 	fi
 	throwaway_mount
-	cp "$deb1" "$deb2" "$root/tmp/"
+	cp "$deb1" "$deb2" "$tools1" "$tools2" "$root/tmp/"
 	mods=$(dpkg-deb --fsys-tarfile "$deb1" |
 		tar -xO "./usr/src/kthelper-$version/dkms.conf" | conf_modules)
 
 	# --- install ---
-	if run_logged deb-install apt_in_root install "/tmp/${deb1##*/}"; then
+	if run_logged deb-install apt_in_root install "/tmp/${deb1##*/}" "/tmp/${tools1##*/}"; then
 		ok deb-install
 	else
 		not_ok deb-install "apt-get install failed, see $logs/deb-install.log"
@@ -62,7 +64,7 @@ throwaway_root() {
 		>"$root/var/lib/prometheus/node-exporter/kthelper.prom"
 
 	# --- upgrade N -> N+1 ---
-	if run_logged deb-upgrade apt_in_root install "/tmp/${deb2##*/}"; then
+	if run_logged deb-upgrade apt_in_root install "/tmp/${deb2##*/}" "/tmp/${tools2##*/}"; then
 		ok deb-upgrade
 	else
 		not_ok deb-upgrade "apt-get install of $next failed, see $logs/deb-upgrade.log"
@@ -81,7 +83,7 @@ throwaway_root() {
 		test -s "$root/usr/lib/kthelper/$kver/Module.symvers"
 
 	# --- remove (dkms remove and POST_REMOVE clean up), then purge ---
-	if run_logged deb-remove apt_in_root remove kthelper-dkms; then
+	if run_logged deb-remove apt_in_root remove kthelper-dkms kthelper-tools; then
 		ok deb-remove
 	else
 		not_ok deb-remove "apt-get remove failed, see $logs/deb-remove.log"
@@ -91,13 +93,13 @@ throwaway_root() {
 	check deb-remove-textfile "/var/lib/prometheus/node-exporter/kthelper.prom left after remove" \
 		test ! -e "$root/var/lib/prometheus/node-exporter/kthelper.prom"
 	rmdir "$root/var/lib/prometheus/node-exporter" "$root/var/lib/prometheus" 2>/dev/null || true
-	if run_logged deb-purge apt_in_root purge kthelper-dkms; then
+	if run_logged deb-purge apt_in_root purge kthelper-dkms kthelper-tools; then
 		ok deb-purge
 	else
 		not_ok deb-purge "apt-get purge failed, see $logs/deb-purge.log"
 	fi
-	out=$(in_root dpkg-query -W -f="$dpkg_status" kthelper-dkms 2>/dev/null)
-	check deb-purged "dpkg status '$out'" test "${out:-not-installed}" = not-installed
+	out=$(in_root dpkg-query -W -f="$dpkg_status" kthelper-dkms kthelper-tools 2>/dev/null)
+	check deb-purged "dpkg status '$out'" test -z "${out//not-installed/}"
 
 	# --- make dkms-install / dkms-remove, on the real paths of the root ---
 	if run_logged make-dkms-install in_root make -C "$topdir" dkms-install KERNELRELEASE="$kver"; then
