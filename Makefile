@@ -12,6 +12,9 @@
 #   make check-trees  builds against kernel trees built in place, with O=
 #                     and with clang, each built once; the clang one booted
 #   make demo         boot a kernel with kthelper and show it at work
+#   make check-packages  the prebuilt module packages of bookworm's 6.1 and
+#                     sid's newest installed in fresh roots without a
+#                     compiler, booted, refused next to kthelper-dkms, removed
 #   make check-fresh [FULL=1] [SUDO=1]   setup, demo and the static stage
 #                     (FULL=1: make check) in a minimal Debian 12 root, as
 #                     root (SUDO=1: as a user who may use sudo)
@@ -122,6 +125,13 @@ check-debug:
 check-trees:
 	scripts/kth-setup --kernel-build
 	tests/tiers/kth-check-trees
+
+# The prebuilt module packages as a machine without a compiler gets them
+# (tests/tiers/kth-check-packages, Documentation/testing.rst "Prebuilt
+# module packages"); KERNELS="bookworm sid" by default.
+.PHONY: check-packages
+check-packages: setup
+	tests/tiers/kth-check-packages $(if $(KERNELS),--kernels "$(KERNELS)")
 
 # Setup from nothing (tests/tiers/kth-check-fresh): the committed HEAD,
 # cloned into a minimal Debian 12 root made with mmdebstrap (cached in

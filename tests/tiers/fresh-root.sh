@@ -7,14 +7,17 @@
 # that nothing stays mounted or running however the run ends, removed at
 # the end.  Needs log() and die() from the caller.
 
-# fresh_make_root TAR DEBS SUITE MIRROR: make TAR, a tar of a minimal
-# SUITE root with git, make and ca-certificates, as a user's fresh machine
-# would be made (the command of the issue), unless TAR is there and was
-# made from the same arguments (TAR.args).  The .debs stay in DEBS, outside
-# the root, for the next time.  Its progress goes to stderr.
+# fresh_make_root TAR DEBS SUITE MIRROR [APTOPT]: make TAR, a tar of a
+# minimal SUITE root with git, make and ca-certificates, as a user's fresh
+# machine would be made (the command of the issue), unless TAR is there and
+# was made from the same arguments (TAR.args).  The .debs stay in DEBS,
+# outside the root, for the next time.  APTOPT is one apt option line for
+# mmdebstrap (sid's Acquire::Check-Valid-Until).  Its progress goes to
+# stderr.
 fresh_make_root() {
-	local tar=$1 debs=$2 suite=$3 mirror=$4 args
+	local tar=$1 debs=$2 suite=$3 mirror=$4 aptopt=${5:-} args
 	args="--variant=minbase --include=git,make,ca-certificates $suite $mirror"
+	[[ -z $aptopt ]] || args="--aptopt=$aptopt $args"
 	if [[ -f $tar && -f $tar.args && $(<"$tar.args") == "$args" ]]; then
 		log "fresh: minimal $suite root cached: $tar"
 		return 0
@@ -40,7 +43,7 @@ fresh_make_root() {
 	TMPDIR=$tar.tmpdir setpriv --pdeathsig KILL -- \
 		unshare --mount --propagation private --kill-child=TERM -- \
 		mmdebstrap --variant=minbase --include=git,make,ca-certificates \
-		--skip=essential/unlink \
+		${aptopt:+"--aptopt=$aptopt"} --skip=essential/unlink \
 		--setup-hook='mkdir -p "$1"/var/cache/apt/archives' \
 		--setup-hook="sync-in $debs /var/cache/apt/archives" \
 		--customize-hook="sync-out /var/cache/apt/archives $debs" \
