@@ -93,10 +93,11 @@ deb_modules_one() { # ABI
 	esac
 	kth_apt "$suite"
 	kth_apt_update "$suite" || { log "$abi: no package lists for $suite (network?)"; return 1; }
-	if kth_apt_known "linux-modules-$abi"; then
-		depends="linux-modules-$abi"
-	else
-		depends="linux-image-$abi | linux-image-$abi-unsigned"
+	# the kernel: 7.x's linux-image-ABI pulls its split linux-binary- and
+	# linux-modules-ABI; before, linux-image-ABI or its -unsigned twin
+	depends="linux-image-$abi"
+	if kth_apt_known "linux-image-$abi-unsigned"; then
+		depends+=" | linux-image-$abi-unsigned"
 	fi
 	local root=$work/root
 	install -d "$root/DEBIAN" "$root/$moddir/$abi/updates/kthelper" "$root/usr/share/doc/$pkg"
