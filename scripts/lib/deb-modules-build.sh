@@ -67,8 +67,10 @@ deb_modules_one() { # ABI
 		install -m 0600 "$key" "$work/signing.key"
 		install -m 0644 "$cert" "$work/signing.crt"
 		for ko in "${kos[@]}"; do
-			run_in "$abi" "$blog" env ${KBUILD_SIGN_PIN:+KBUILD_SIGN_PIN="$KBUILD_SIGN_PIN"} \
-				"$kdir/scripts/sign-file" "$hash" "$work/signing.key" "$work/signing.crt" "$ko" || {
+			# a passphrase reaches sign-file in KBUILD_SIGN_PIN, from the
+			# environment (the root's too), never on a command line
+			run_in "$abi" "$blog" "$kdir/scripts/sign-file" "$hash" \
+				"$work/signing.key" "$work/signing.crt" "$ko" || {
 				rm -f "$work/signing.key"
 				log "$abi: $kdir/scripts/sign-file failed on ${ko##*/} (see $blog)"
 				return 1
@@ -111,8 +113,10 @@ deb_modules_one() { # ABI
 	local certpath=/usr/share/kthelper/signing/$pkg.der
 	if [[ -n $cert ]]; then
 		install -d "$root/usr/share/kthelper/signing"
-		kth_sign_der "$cert" "$root$certpath"
-		chmod 0644 "$root$certpath"
+		kth_sign_der "$cert" "$root$certpath" && chmod 0644 "$root$certpath" || {
+			log "$abi: cannot write $cert in DER"
+			return 1
+		}
 	fi
 	local names
 	names=$(printf '%s\n' "${kos[@]##*/}" | sed 's/\.ko$//' | paste -sd, | sed 's/,/, /g')
