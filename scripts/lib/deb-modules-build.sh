@@ -45,9 +45,9 @@ deb_modules_one() { # ABI
 		log "$abi: the modules do not build (see $blog)"
 		return 1
 	fi
-	while IFS=$'\t' read -r mod loc; do
+	while IFS=$'\t' read -r _ mod loc; do
 		kos+=("$work/src/$loc/$mod.ko")
-	done < <(deb_modules_list "$work/src/dkms.conf")
+	done < <(kth_conf_modules "$work/src/dkms.conf")
 	for ko in "${kos[@]}"; do
 		[[ -f $ko ]] || { log "$abi: the build made no ${ko#"$work/src/"}"; return 1; }
 	done
@@ -113,10 +113,10 @@ deb_modules_one() { # ABI
 	local certpath=/usr/share/kthelper/signing/$pkg.der
 	if [[ -n $cert ]]; then
 		install -d "$root/usr/share/kthelper/signing"
-		kth_sign_der "$cert" "$root$certpath" && chmod 0644 "$root$certpath" || {
+		if ! kth_sign_der "$cert" "$root$certpath" || ! chmod 0644 "$root$certpath"; then
 			log "$abi: cannot write $cert in DER"
 			return 1
-		}
+		fi
 	fi
 	local names
 	names=$(printf '%s\n' "${kos[@]##*/}" | sed 's/\.ko$//' | paste -sd, | sed 's/,/, /g')
@@ -149,19 +149,6 @@ deb_modules_one() { # ABI
 	}
 	log "$abi: $deb ($(du -k "$deb" | cut -f1) KiB, $signed${signer:+ by $signer})"
 	echo "$deb"
-}
-
-# dkms.conf's modules, "NAME<TAB>LOCATION" a line (read as DKMS reads it).
-deb_modules_list() { # DKMS.CONF
-	(
-		set +u
-		# shellcheck disable=SC1090
-		. "$1" 2>/dev/null
-		for i in "${!BUILT_MODULE_NAME[@]}"; do
-			loc=${BUILT_MODULE_LOCATION[$i]:-}
-			printf '%s\t%s\n' "${BUILT_MODULE_NAME[$i]}" "${loc%/}"
-		done
-	)
 }
 
 deb_modules_maintainer() {

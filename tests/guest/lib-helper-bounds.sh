@@ -54,13 +54,6 @@ pm_phases() {
 				(w != "" && r != "") ? (r - w) * 1000 : -1
 		}'
 }
-pm_cycle() { # LEVEL STATE
-	echo "$1" >/sys/power/pm_test
-	echo "$2" >/sys/power/state
-	_rc=$?
-	echo none >/sys/power/pm_test
-	return $_rc
-}
 if [ ! -w /sys/power/pm_test ]; then
 	skip suspend "this kernel has no /sys/power/pm_test (CONFIG_PM_DEBUG)"
 elif ! grep -qw freeze /sys/power/state; then

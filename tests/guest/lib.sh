@@ -221,6 +221,18 @@ uptime_s() {
 	cut -d' ' -f1 /proc/uptime
 }
 
+# pm_cycle LEVEL STATE: one system sleep to STATE (freeze, mem) that
+# /sys/power/pm_test stops at LEVEL (freezer, devices, platform...), then
+# pm_test back to none; the status of the write to /sys/power/state.
+pm_cycle() {
+	echo "$1" >/sys/power/pm_test
+	echo "$2" >/sys/power/state
+	# shellcheck disable=SC2320 # the write's status is the sleep's
+	_kth_rc=$?
+	echo none >/sys/power/pm_test
+	return $_kth_rc
+}
+
 # kmemleak_scan: a kmemleak scan now, where the kernel has kmemleak (the
 # debug kernel; /bin/rmmod scans at most every 30 s by itself).
 kmemleak_scan() {

@@ -134,14 +134,6 @@ cycle() { # NAME COMMAND...
 	check_eq "$name-paused-stays-paused" "paused $udepth" "$(sysfs_get $U state) $(sysfs_get $U depth)"
 }
 
-pm_cycle() { # LEVEL STATE
-	echo "$1" >/sys/power/pm_test
-	echo "$2" >/sys/power/state
-	rc=$?
-	echo none >/sys/power/pm_test
-	return $rc
-}
-
 for level in freezer devices platform; do
 	cycle "freeze-$level" pm_cycle $level freeze
 done
