@@ -16,6 +16,7 @@
 #include <linux/compiler.h>
 #include <linux/bits.h>
 #include <linux/printk.h>
+#include <linux/spinlock.h>
 #include <linux/ratelimit.h>
 #include <linux/types.h>
 #include <kth_compat.h>
@@ -401,7 +402,8 @@ __printf(3, 4) void kth_printk(const struct kth_thread *t, int level,
  * print it, and the thread's device attached, so that the journal gives
  * it _KERNEL_SUBSYSTEM=kthelper and _KERNEL_DEVICE=+kthelper:<thread>.
  * Any context.  The _ratelimited forms print at most 10 lines in 5 s per
- * call site, as printk_ratelimited() does.
+ * call site, as printk_ratelimited() does, but never lose one of those
+ * 10 to two CPUs logging at the same time.
  */
 #define kth_err(t, fmt, ...)						\
 	kth_printk(t, LOGLEVEL_ERR, pr_fmt(fmt), ##__VA_ARGS__)
@@ -412,13 +414,24 @@ __printf(3, 4) void kth_printk(const struct kth_thread *t, int level,
 #define kth_info(t, fmt, ...)						\
 	kth_printk(t, LOGLEVEL_INFO, pr_fmt(fmt), ##__VA_ARGS__)
 
+/*
+ * __ratelimit() only try-locks its state and reports "too many" when it
+ * loses the race, so two CPUs logging at once could lose a line well
+ * within the burst.  The call site's own lock makes the count exact.
+ */
 #define kth_printk_ratelimited(t, level, fmt, ...)			\
 ({									\
 	static DEFINE_RATELIMIT_STATE(_kth_rs,				\
 				      DEFAULT_RATELIMIT_INTERVAL,	\
 				      DEFAULT_RATELIMIT_BURST);		\
+	static DEFINE_RAW_SPINLOCK(_kth_rs_lock);			\
+	unsigned long _kth_flags;					\
+	int _kth_ok;							\
 									\
-	if (__ratelimit(&_kth_rs))					\
+	raw_spin_lock_irqsave(&_kth_rs_lock, _kth_flags);		\
+	_kth_ok = __ratelimit(&_kth_rs);				\
+	raw_spin_unlock_irqrestore(&_kth_rs_lock, _kth_flags);		\
+	if (_kth_ok)							\
 		kth_printk(t, level, pr_fmt(fmt), ##__VA_ARGS__);	\
 })
 #define kth_err_ratelimited(t, fmt, ...)				\
