@@ -20,7 +20,7 @@
 #include <linux/sched/prio.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include "kth_internal.h"
+#include "kth_thread.h"
 
 struct kset *kth_kset;
 static struct class kth_class = {
@@ -48,6 +48,29 @@ static const struct kobj_type kth_ktype = {
 	.default_groups = kth_groups,
 };
 
+/* The helper's rate limit and limits of a &struct kth_config. */
+static int kth_config_check_helper(const struct kth_config *cfg)
+{
+	if (cfg->helper_burst > KTH_HELPER_RATE_MAX ||
+	    cfg->helper_rate > KTH_HELPER_RATE_MAX) {
+		pr_err("%s: helper_burst and helper_rate must be 0 (default) or 1..%d\n",
+		       cfg->name, KTH_HELPER_RATE_MAX);
+		return -EINVAL;
+	}
+	if ((cfg->helper_timeout_ms &&
+	     (cfg->helper_timeout_ms < KTH_HELPER_TIMEOUT_MS_MIN ||
+	      cfg->helper_timeout_ms > KTH_HELPER_TIMEOUT_MS_MAX)) ||
+	    cfg->helper_max_running > KTH_HELPER_RUNNING_MAX ||
+	    cfg->helper_max_pending > KTH_HELPER_PENDING_MAX) {
+		pr_err("%s: helper_timeout_ms must be 0 (default) or %d..%d, helper_max_running 0..%d, helper_max_pending 0..%d\n",
+		       cfg->name, KTH_HELPER_TIMEOUT_MS_MIN,
+		       KTH_HELPER_TIMEOUT_MS_MAX, KTH_HELPER_RUNNING_MAX,
+		       KTH_HELPER_PENDING_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int kth_config_check(const struct kth_config *cfg)
 {
 	size_t len = cfg->name ? strlen(cfg->name) : 0;
@@ -73,23 +96,8 @@ static int kth_config_check(const struct kth_config *cfg)
 		       cfg->queue_len, KTH_QUEUE_LEN_MAX);
 		return -EINVAL;
 	}
-	if (cfg->helper_burst > KTH_HELPER_RATE_MAX ||
-	    cfg->helper_rate > KTH_HELPER_RATE_MAX) {
-		pr_err("%s: helper_burst and helper_rate must be 0 (default) or 1..%d\n",
-		       cfg->name, KTH_HELPER_RATE_MAX);
+	if (kth_config_check_helper(cfg))
 		return -EINVAL;
-	}
-	if ((cfg->helper_timeout_ms &&
-	     (cfg->helper_timeout_ms < KTH_HELPER_TIMEOUT_MS_MIN ||
-	      cfg->helper_timeout_ms > KTH_HELPER_TIMEOUT_MS_MAX)) ||
-	    cfg->helper_max_running > KTH_HELPER_RUNNING_MAX ||
-	    cfg->helper_max_pending > KTH_HELPER_PENDING_MAX) {
-		pr_err("%s: helper_timeout_ms must be 0 (default) or %d..%d, helper_max_running 0..%d, helper_max_pending 0..%d\n",
-		       cfg->name, KTH_HELPER_TIMEOUT_MS_MIN,
-		       KTH_HELPER_TIMEOUT_MS_MAX, KTH_HELPER_RUNNING_MAX,
-		       KTH_HELPER_PENDING_MAX);
-		return -EINVAL;
-	}
 	if (cfg->sample_ms > KTH_SAMPLE_MS_MAX ||
 	    (cfg->sample_ms && !cfg->ops->sample)) {
 		pr_err("%s: sample_ms must be 0 or 1..%d, and needs a sample hook\n",
@@ -206,6 +214,31 @@ out_unlock:
 	return ret;
 }
 
+/* Fill in a new thread from @cfg: nothing here can fail. */
+static void kth_thread_init(struct kth_thread *t, const struct kth_config *cfg,
+			    struct module *owner)
+{
+	strscpy(t->name, cfg->name, sizeof(t->name));
+	strscpy(t->module, owner ? module_name(owner) : "kernel",
+		sizeof(t->module));
+	t->ops = cfg->ops;
+	t->priv = cfg->priv;
+	t->event_size = cfg->event_size;
+	t->flags = cfg->flags;
+	t->nice = cfg->nice;
+	t->groups = cfg->groups;
+	t->uevent = cfg->flags & KTH_UEVENT;
+	mutex_init(&t->lifecycle_lock);
+	raw_spin_lock_init(&t->ctl_lock);
+	mutex_init(&t->config_lock);
+	init_completion(&t->ready);
+	kth_hist_init(t);
+	kth_rate_init(t, cfg->helper_burst, cfg->helper_rate);
+	kth_helpers_init(t, cfg);
+	kth_sampler_init(t, cfg->sample_ms);
+	kth_kobject_init(&t->kobj, &kth_ktype);
+}
+
 /**
  * __kth_create() - create a helper thread, stopped; use kth_create()
  * @cfg: configuration; copied, it need not outlive the call
@@ -234,24 +267,7 @@ struct kth_thread *__kth_create(const struct kth_config *cfg,
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return ERR_PTR(-ENOMEM);
-	strscpy(t->name, cfg->name, sizeof(t->name));
-	strscpy(t->module, owner ? module_name(owner) : "kernel",
-		sizeof(t->module));
-	t->ops = cfg->ops;
-	t->priv = cfg->priv;
-	t->event_size = cfg->event_size;
-	t->flags = cfg->flags;
-	t->nice = cfg->nice;
-	t->groups = cfg->groups;
-	t->uevent = cfg->flags & KTH_UEVENT;
-	mutex_init(&t->lifecycle_lock);
-	mutex_init(&t->config_lock);
-	init_completion(&t->ready);
-	kth_hist_init(t);
-	kth_rate_init(t, cfg->helper_burst, cfg->helper_rate);
-	kth_helpers_init(t, cfg);
-	kth_sampler_init(t, cfg->sample_ms);
-	kth_kobject_init(&t->kobj, &kth_ktype);	/* from here kobject_put frees */
+	kth_thread_init(t, cfg, owner);	/* from here kobject_put frees */
 
 	if (cfg->cpus) {
 		t->cpus = kmalloc(cpumask_size(), GFP_KERNEL);

@@ -48,7 +48,7 @@
 #include <linux/string.h>
 #include <linux/suspend.h>
 #include <linux/umh.h>
-#include "kth_internal.h"
+#include "kth_thread.h"
 #include "kth_trace.h"
 
 /* What the kernel runs for a helper: NULL the helper itself. */
@@ -502,6 +502,42 @@ static void kth_helper_discard(struct kth_helper_run *run,
 	kth_run_free(run);
 }
 
+/*
+ * A run of the helper at @path for the event being handled, with its own
+ * copy of @env; it holds a reference on the thread.  NULL: no memory.
+ */
+static struct kth_helper_run *kth_run_new(struct kth_thread *t,
+					  const struct kth_env *env,
+					  const char *path)
+{
+	struct kth_helper_run *run;
+	unsigned int i;
+
+	run = kmalloc(sizeof(*run), GFP_KERNEL);
+	if (!run)
+		return NULL;
+	INIT_LIST_HEAD(&run->node);
+	INIT_WORK(&run->work, kth_helper_work);
+	INIT_DELAYED_WORK(&run->kill, kth_helper_kill);
+	spin_lock_init(&run->lock);
+	run->pid = NULL;
+	run->timed_out = false;
+	run->deferred = false;
+	run->seq = t->cur_seq;
+	strscpy(run->event, env->event, sizeof(run->event));
+	strscpy(run->path, path, sizeof(run->path));
+	memcpy(run->buf, env->buf, env->used);
+	for (i = 0; i < env->count; i++)
+		run->envp[i] = run->buf + (env->envp[i] - env->buf);
+	run->envp[i] = NULL;
+	run->argv[0] = run->path;
+	run->argv[1] = run->event;
+	run->argv[2] = NULL;
+	kobject_get(&t->kobj);
+	run->t = t;
+	return run;
+}
+
 /**
  * kth_helper_submit() - run the helper at @path for the event being handled
  * @t: the thread (called from kth_notify(), in its handler)
@@ -522,35 +558,16 @@ void kth_helper_submit(struct kth_thread *t, struct kth_env *env,
 	enum kth_helper_outcome step;
 	struct kth_helper_run *run;
 	bool start = false;
-	unsigned int i;
 
-	run = kmalloc(sizeof(*run), GFP_KERNEL);
+	run = kth_run_new(t, env, path);
 	if (!run) {
 		kth_helper_record(t, t->cur_seq, env->event,
 				  KTH_HELPER_EXEC_FAILED, -ENOMEM, 0);
 		return;
 	}
-	INIT_LIST_HEAD(&run->node);
-	INIT_WORK(&run->work, kth_helper_work);
-	INIT_DELAYED_WORK(&run->kill, kth_helper_kill);
-	spin_lock_init(&run->lock);
-	run->pid = NULL;
-	run->timed_out = false;
-	run->deferred = false;
-	run->seq = t->cur_seq;
-	strscpy(run->event, env->event, sizeof(run->event));
-	strscpy(run->path, path, sizeof(run->path));
-	memcpy(run->buf, env->buf, env->used);
-	for (i = 0; i < env->count; i++)
-		run->envp[i] = run->buf + (env->envp[i] - env->buf);
-	run->envp[i] = NULL;
-	run->argv[0] = run->path;
-	run->argv[1] = run->event;
-	run->argv[2] = NULL;
-	kobject_get(&t->kobj);
-	run->t = t;
 
 	spin_lock(&h->lock);
+
 	if (h->closed) {
 		step = KTH_HELPER_DROPPED;
 	} else if (!h->paused && !h->n_pending &&

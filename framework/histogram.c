@@ -16,7 +16,7 @@
 #include <linux/kernel.h>
 #include <linux/math64.h>
 #include <linux/sysfs.h>
-#include "kth_internal.h"
+#include "kth_thread.h"
 
 void kth_hist_init(struct kth_thread *t)
 {

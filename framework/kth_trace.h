@@ -14,7 +14,7 @@
 #define _KTH_TRACE_H
 
 #include <linux/tracepoint.h>
-#include "kth_internal.h"
+#include "kth_thread.h"
 
 TRACE_DEFINE_ENUM(KTH_POST_QUEUED);
 TRACE_DEFINE_ENUM(KTH_POST_EVICTED);

@@ -23,7 +23,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/task.h>
-#include "kth_internal.h"
+#include "kth_thread.h"
 #include "kth_trace.h"
 
 enum kth_state kth_phase_to_state(enum kth_phase phase)
@@ -65,9 +65,17 @@ enum kth_state kth_get_state(struct kth_thread *t)
 }
 EXPORT_SYMBOL_NS_GPL(kth_get_state, KTH_NS);
 
+static bool kth_phase_accepts(enum kth_phase phase)
+{
+	return phase == KTH_PHASE_STARTING || phase == KTH_PHASE_RUNNING ||
+	       phase == KTH_PHASE_PAUSED;
+}
+
 /*
- * Set the phase, with the queue lock held, and trace the change with its
- * cause (and the signal's number when a signal caused it).
+ * Set the phase, with the control lock held, and trace the change with
+ * its cause (and the signal's number when a signal caused it).  The queue
+ * takes posts in the phases that accept them: a phase that refuses them
+ * is followed by kth_queue_discard(), or by a drain's full gather.
  */
 void kth_set_phase(struct kth_thread *t, enum kth_phase to,
 		   enum kth_cause cause, int sig)
@@ -75,11 +83,12 @@ void kth_set_phase(struct kth_thread *t, enum kth_phase to,
 	/* in the freezer, the last state traced was "frozen" */
 	enum kth_phase old = t->in_freezer ? KTH_PHASE_FROZEN : t->phase;
 
-	lockdep_assert_held(&t->queue.lock);
+	lockdep_assert_held(&t->ctl_lock);
 	t->in_freezer = false;	/* kth_freeze() traces no thaw now */
 	if (old != to)
 		trace_kth_state(t, old, to, cause, sig);
 	WRITE_ONCE(t->phase, to);
+	kth_queue_set_open(&t->queue, kth_phase_accepts(to));
 }
 
 /* Move from @from to @to; true if the thread was in @from. */
@@ -89,11 +98,11 @@ bool kth_change_phase(struct kth_thread *t, enum kth_phase from,
 	unsigned long flags;
 	bool changed;
 
-	raw_spin_lock_irqsave(&t->queue.lock, flags);
+	raw_spin_lock_irqsave(&t->ctl_lock, flags);
 	changed = t->phase == from;
 	if (changed)
 		kth_set_phase(t, to, cause, sig);
-	raw_spin_unlock_irqrestore(&t->queue.lock, flags);
+	raw_spin_unlock_irqrestore(&t->ctl_lock, flags);
 	return changed;
 }
 
@@ -109,7 +118,7 @@ static bool kth_must_pause_batch(struct kth_thread *t)
  * Handle events in sequence order while kth_queue_peek() has one.  Stop
  * early, between two events, for a stop request, a signal, a pause or the
  * freezer: kth_run() deals with it and comes back to the rest
- * (kth_queue_next()).
+ * (kth_next_work()).
  *
  * One clock read per event: the end of a handler is the start of the
  * next.  The queue wait is measured against the post's local_clock() on
@@ -149,19 +158,81 @@ static void kth_freeze(struct kth_thread *t)
 {
 	if (likely(!freezing(current)))
 		return;
-	raw_spin_lock_irq(&t->queue.lock);
+	raw_spin_lock_irq(&t->ctl_lock);
 	trace_kth_state(t, t->phase, KTH_PHASE_FROZEN, KTH_CAUSE_FREEZER, 0);
 	t->in_freezer = true;
-	raw_spin_unlock_irq(&t->queue.lock);
+	raw_spin_unlock_irq(&t->ctl_lock);
 
 	try_to_freeze();
 
-	raw_spin_lock_irq(&t->queue.lock);
+	raw_spin_lock_irq(&t->ctl_lock);
 	if (t->in_freezer)
 		trace_kth_state(t, KTH_PHASE_FROZEN, t->phase,
 				KTH_CAUSE_FREEZER, 0);
 	t->in_freezer = false;
-	raw_spin_unlock_irq(&t->queue.lock);
+	raw_spin_unlock_irq(&t->ctl_lock);
+}
+
+/*
+ * Find the thread's next work.  Events taken earlier that a signal, a
+ * pause or a stop request left unhandled come first (once not paused);
+ * then new ones are taken out of the rings.  When there is nothing to do
+ * (the queue is empty, or paused) our task state is TASK_INTERRUPTIBLE on
+ * return, and kth_run() must schedule() unless a stop request came in
+ * meanwhile.  When posts came in while we decided, it stays TASK_RUNNING:
+ * schedule() then only yields.
+ *
+ * Return: > 0 when kth_queue_peek() has an event; 0 when kth_run() should
+ * schedule(); -ESHUTDOWN when a SIGTERM drain has emptied the queue.
+ */
+static int kth_next_work(struct kth_thread *t)
+{
+	struct kth_queue *q = &t->queue;
+	enum kth_phase phase;
+	bool empty;
+
+	kth_queue_awake(q);
+	for (;;) {
+		raw_spin_lock_irq(&t->ctl_lock);
+		phase = t->phase;
+		if (phase == KTH_PHASE_PAUSED) {
+			/* kth_resume_by() changes the phase, then wakes us */
+			set_current_state(TASK_INTERRUPTIBLE);
+			raw_spin_unlock_irq(&t->ctl_lock);
+			return 0;
+		}
+		raw_spin_unlock_irq(&t->ctl_lock);
+
+		if (kth_queue_peek(q))
+			return 1;
+		/*
+		 * Draining, every ring is locked once after the phase
+		 * changed: a post after that is refused, one before it is
+		 * taken here.
+		 */
+		if (kth_queue_gather(q, phase == KTH_PHASE_DRAINING, &empty))
+			continue;
+		if (phase == KTH_PHASE_DRAINING) {
+			if (!empty || kth_queue_holds(q))
+				continue;
+			kth_change_phase(t, KTH_PHASE_DRAINING, KTH_PHASE_STOPPED,
+					 KTH_CAUSE_THREAD, 0);
+			return -ESHUTDOWN;
+		}
+		if (kth_queue_holds(q))	/* only events past the limit */
+			continue;
+
+		set_current_state(TASK_INTERRUPTIBLE);
+		/*
+		 * Posts came meanwhile (one may be waking us): no sleep, but
+		 * back through kth_run()'s checks for a stop or a signal
+		 * first, which a flood of refused posts could otherwise keep
+		 * us from.
+		 */
+		if (!kth_queue_sleep_prepare(q))
+			__set_current_state(TASK_RUNNING);
+		return 0;
+	}
 }
 
 static void kth_run(struct kth_thread *t)
@@ -174,7 +245,7 @@ static void kth_run(struct kth_thread *t)
 		if (signal_pending(current) && kth_take_signals(t))
 			break;
 		kth_freeze(t);
-		n = kth_queue_next(t);
+		n = kth_next_work(t);
 		if (n < 0)
 			break;
 		if (!n) {
@@ -192,7 +263,7 @@ static void kth_run(struct kth_thread *t)
 		/* a flood must not keep the CPU from everything else */
 		cond_resched();
 	}
-	kth_queue_close(t);
+	kth_queue_close(&t->queue);
 }
 
 /* Move the thread onto &kth_config.cpus, if the driver named any. */
@@ -247,20 +318,19 @@ static void kth_reap(struct kth_thread *t, enum kth_cause cause)
 {
 	struct task_struct *task = t->task;
 
-	raw_spin_lock_irq(&t->queue.lock);
+	raw_spin_lock_irq(&t->ctl_lock);
 	if (t->phase != KTH_PHASE_STOPPED)
 		kth_set_phase(t, KTH_PHASE_STOPPING, cause, 0);
-	raw_spin_unlock_irq(&t->queue.lock);
+	raw_spin_unlock_irq(&t->ctl_lock);
 	kth_sampler_stop(t);
 
 	kthread_stop(task);
 
-	raw_spin_lock_irq(&t->queue.lock);
+	raw_spin_lock_irq(&t->ctl_lock);
 	WRITE_ONCE(t->task, NULL);	/* kth_post() reads it without a lock */
 	kth_set_phase(t, KTH_PHASE_STOPPED, cause, 0);
-	WRITE_ONCE(t->queue.waiting, 0);
 	kth_queue_discard(&t->queue);
-	raw_spin_unlock_irq(&t->queue.lock);
+	raw_spin_unlock_irq(&t->ctl_lock);
 	/* pairs with the interrupts-off wakeup in kth_post() */
 	synchronize_rcu();
 	put_task_struct(task);
@@ -280,19 +350,19 @@ static int kth_start_locked(struct kth_thread *t, enum kth_cause cause)
 
 	reinit_completion(&t->ready);
 	kth_helpers_open(t);
-	raw_spin_lock_irq(&t->queue.lock);
+	raw_spin_lock_irq(&t->ctl_lock);
 	kth_queue_open(&t->queue);
 	kth_set_phase(t, KTH_PHASE_STARTING, cause, 0);
-	raw_spin_unlock_irq(&t->queue.lock);
+	raw_spin_unlock_irq(&t->ctl_lock);
 	task = kthread_create(kth_thread_fn, t, "%s", t->name);
 	if (IS_ERR(task)) {
 		ret = PTR_ERR(task);
 		goto out_stopped;
 	}
 	get_task_struct(task);
-	raw_spin_lock_irq(&t->queue.lock);
+	raw_spin_lock_irq(&t->ctl_lock);
 	WRITE_ONCE(t->task, task);
-	raw_spin_unlock_irq(&t->queue.lock);
+	raw_spin_unlock_irq(&t->ctl_lock);
 
 	wake_up_process(task);
 	wait_for_completion(&t->ready);
@@ -306,10 +376,10 @@ out_reap:
 	kth_reap(t, KTH_CAUSE_THREAD);	/* its setup failed */
 	return ret;
 out_stopped:
-	raw_spin_lock_irq(&t->queue.lock);
+	raw_spin_lock_irq(&t->ctl_lock);
 	kth_set_phase(t, KTH_PHASE_STOPPED, cause, 0);
 	kth_queue_discard(&t->queue);
-	raw_spin_unlock_irq(&t->queue.lock);
+	raw_spin_unlock_irq(&t->ctl_lock);
 	return ret;
 }
 
@@ -424,7 +494,7 @@ int kth_resume_by(struct kth_thread *t, enum kth_cause cause)
 
 	mutex_lock(&t->lifecycle_lock);
 	if (kth_change_phase(t, KTH_PHASE_PAUSED, KTH_PHASE_RUNNING, cause, 0))
-		/* pairs with set_current_state() in kth_queue_next() */
+		/* pairs with set_current_state() in kth_next_work() */
 		wake_up_process(t->task);
 	else if (kth_get_state(t) != KTH_RUNNING)
 		ret = -EINVAL;

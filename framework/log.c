@@ -8,7 +8,7 @@
 
 #include <linux/device.h>
 #include <linux/printk.h>
-#include "kth_internal.h"
+#include "kth_thread.h"
 
 /**
  * kth_printk() - a kernel-log line about a thread, with its device

@@ -21,7 +21,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
-#include "kth_internal.h"
+#include "kth_thread.h"
 
 #define KTH_LOWER	"abcdefghijklmnopqrstuvwxyz"
 #define KTH_NAME_CHARS	KTH_LOWER "0123456789_"

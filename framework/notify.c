@@ -14,7 +14,7 @@
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
-#include "kth_internal.h"
+#include "kth_thread.h"
 #include "kth_trace.h"
 
 #define KTH_DEFAULT_BURST	10
@@ -68,6 +68,43 @@ int kth_helper_validate(const char *path, size_t len)
 	return 0;
 }
 
+/*
+ * kth_set_helper() on the @len bytes at @buf, which need not end in a NUL
+ * (a sysfs write).  Each error is logged and changes nothing.
+ */
+int kth_set_helper_buf(struct kth_thread *t, const char *buf, size_t len)
+{
+	const char *dispatcher = kth_helper_dispatcher();
+	char path[KTH_HELPER_MAX];
+	int ret;
+
+	if (kth_helper_validate(buf, len)) {
+		kth_err(t, "%s: helper must be empty or an absolute path of at most %d printable characters without spaces\n",
+			t->name, KTH_HELPER_MAX - 1);
+		return -EINVAL;
+	}
+	if (len)
+		memcpy(path, buf, len);
+	path[len] = '\0';
+	if (len && kth_helper_none()) {
+		kth_err(t, "%s: helper %s refused: this kernel runs no user-mode helpers (CONFIG_STATIC_USERMODEHELPER with an empty CONFIG_STATIC_USERMODEHELPER_PATH); use the uevent sink\n",
+			t->name, path);
+		return -EOPNOTSUPP;
+	}
+	if (len) {
+		ret = kth_helper_check(t, path, false);
+		if (ret)
+			return ret;
+	}
+	if (len && dispatcher)
+		kth_info(t, "%s: helper %s runs through this kernel's dispatcher %s (CONFIG_STATIC_USERMODEHELPER), which gets it as argv[0]; outcomes are the dispatcher's\n",
+			 t->name, path, dispatcher);
+	mutex_lock(&t->config_lock);
+	memcpy(t->helper, path, len + 1);
+	mutex_unlock(&t->config_lock);
+	return 0;
+}
+
 /**
  * kth_set_helper() - set or clear the user-mode helper
  * @t: the thread
@@ -86,33 +123,7 @@ int kth_helper_validate(const char *path, size_t len)
  */
 int kth_set_helper(struct kth_thread *t, const char *path)
 {
-	size_t len = path ? strlen(path) : 0;
-	const char *dispatcher = kth_helper_dispatcher();
-	int ret;
-
-	if (kth_helper_validate(path, len)) {
-		kth_err(t, "%s: helper must be empty or an absolute path of at most %d printable characters without spaces\n",
-			t->name, KTH_HELPER_MAX - 1);
-		return -EINVAL;
-	}
-	if (len && kth_helper_none()) {
-		kth_err(t, "%s: helper %s refused: this kernel runs no user-mode helpers (CONFIG_STATIC_USERMODEHELPER with an empty CONFIG_STATIC_USERMODEHELPER_PATH); use the uevent sink\n",
-			t->name, path);
-		return -EOPNOTSUPP;
-	}
-	if (len) {
-		ret = kth_helper_check(t, path, false);
-		if (ret)
-			return ret;
-	}
-	if (len && dispatcher)
-		kth_info(t, "%s: helper %s runs through this kernel's dispatcher %s (CONFIG_STATIC_USERMODEHELPER), which gets it as argv[0]; outcomes are the dispatcher's\n",
-			 t->name, path, dispatcher);
-	mutex_lock(&t->config_lock);
-	memcpy(t->helper, path, len);
-	t->helper[len] = '\0';
-	mutex_unlock(&t->config_lock);
-	return 0;
+	return kth_set_helper_buf(t, path, path ? strlen(path) : 0);
 }
 EXPORT_SYMBOL_NS_GPL(kth_set_helper, KTH_NS);
 

@@ -1,58 +1,62 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * queue.c - the bounded event queue and kth_post().
+ * queue.c - the bounded event queue.
  *
  * Each CPU posts into a ring of its own under a raw spinlock that only
- * that CPU's posts (with interrupts off) and the thread ever take: no
+ * that CPU's posts (with interrupts off) and the consumer ever take: no
  * allocation, no sleeping, no lock shared between producers, safe from
  * hard IRQ and on PREEMPT_RT.  The one line every post writes that other
  * CPUs write too is the atomic counter that numbers the events.
  *
- * The thread takes events out of every ring, up to a batch per CPU per
- * lock hold, into a stash per CPU, and hands them to the handler merged
- * in sequence order.  The bound is global: a post numbered more than
- * queue_len beyond the last event the thread took finds the queue full.
- * Each ring has queue_len slots, so one CPU may use all of them.
+ * The consumer (a kthelper thread, but the queue knows nothing of it)
+ * takes events out of every ring, up to a batch per CPU per lock hold,
+ * into a stash per CPU, and hands them on merged in sequence order.  The
+ * bound is global: a post numbered more than len beyond the last event
+ * the consumer took finds the queue full.  Each ring has len slots
+ * rounded up to a power of two, so one CPU may use the whole bound and a
+ * free-running index finds its slot with a mask, as kfifo's do.
  *
- * Why the merge is in order: the thread reads the counter (P) first, then
- * locks each ring in turn.  A post takes its number under its ring's lock,
- * so every event numbered up to P is in its ring by the time the thread
- * holds that ring's lock, unless it was dropped.  What the thread takes,
- * per ring, is every event numbered up to P, or as many as its stash holds;
- * it hands on only events numbered up to the smallest number it had to
- * leave behind (@limit).
+ * Why the merge is in order: the consumer reads the counter (P) first,
+ * then locks each ring in turn.  A post takes its number under its ring's
+ * lock, so every event numbered up to P is in its ring by the time the
+ * consumer holds that ring's lock, unless it was dropped.  What it takes,
+ * per ring, is every event numbered up to P, or as many as its stash
+ * holds; it hands on only events numbered up to the smallest number it
+ * had to leave behind (@limit).
  */
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/log2.h>
 #include <linux/percpu.h>
-#include <linux/sched.h>
-#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include "kth_internal.h"
-#include "kth_trace.h"
+#include "kth_queue.h"
 
+/* The slot of free-running index @index. */
 static struct kth_event *kth_ring_slot(const struct kth_queue *q,
 				       const struct kth_ring *r, u32 index)
 {
-	return r->slots + (size_t)index * q->slot_size;
+	return r->slots + (size_t)(index & q->mask) * q->slot_size;
 }
 
 /* The oldest event of a ring that is not empty. */
 static struct kth_event *kth_ring_oldest(const struct kth_queue *q,
 					 const struct kth_ring *r)
 {
-	return kth_ring_slot(q, r, (r->head + q->len - r->depth) % q->len);
+	return kth_ring_slot(q, r, r->head - r->depth);
 }
 
 /**
  * kth_queue_init() - allocate the rings and stashes of an event queue
  * @q: queue to set up, zeroed
- * @len: slots per ring, and the bound
+ * @len: the bound, 1..%KTH_QUEUE_LEN_MAX; each ring has @len slots,
+ *	rounded up to a power of two, so one CPU may use the whole bound
  * @event_size: largest payload
  * @overflow: drop policy when full
+ *
+ * The queue starts closed: kth_queue_set_open() lets posts in.
  *
  * Return: 0, or -ENOMEM (kth_queue_free() frees what was allocated).
  */
@@ -61,9 +65,10 @@ int kth_queue_init(struct kth_queue *q, unsigned int len, size_t event_size,
 {
 	unsigned int cpu;
 
-	raw_spin_lock_init(&q->lock);
 	q->slot_size = ALIGN(sizeof(struct kth_event) + event_size, 8);
 	q->len = len;
+	q->size = roundup_pow_of_two(len);
+	q->mask = q->size - 1;
 	q->overflow = overflow;
 	q->stash_len = clamp_t(unsigned int, KTH_BATCH_BYTES / q->slot_size,
 			       1, KTH_BATCH);
@@ -76,7 +81,7 @@ int kth_queue_init(struct kth_queue *q, unsigned int len, size_t event_size,
 		struct kth_ring *r = per_cpu_ptr(q->rings, cpu);
 
 		raw_spin_lock_init(&r->lock);
-		r->slots = kvzalloc_node(array_size(len, q->slot_size),
+		r->slots = kvzalloc_node(array_size(q->size, q->slot_size),
 					 GFP_KERNEL, cpu_to_node(cpu));
 		q->stash[cpu].events =
 			kvzalloc_node(array_size(q->stash_len, q->slot_size),
@@ -106,22 +111,22 @@ void kth_queue_free(struct kth_queue *q)
 }
 
 /**
- * kth_queue_open() - a stopped thread starts: posts open a fresh window
- * @q: queue, with @q->lock held and every ring empty
+ * kth_queue_open() - the consumer starts: posts open a fresh window
+ * @q: queue, every ring empty, under its owner's control lock
  *
- * Posts refused while the thread was stopped took numbers too: the bound
- * counts from the last of them.
+ * Posts refused while the consumer was stopped took numbers too: the
+ * bound counts from the last of them.
  */
 void kth_queue_open(struct kth_queue *q)
 {
-	lockdep_assert_held(&q->lock);
 	q->seen = atomic64_read(&q->posted);
 	WRITE_ONCE(q->taken_seq, q->seen);
 }
 
 /**
- * kth_queue_discard() - drop everything in the rings, counting it
- * @q: queue, with @q->lock held (its rings' locks nest inside it)
+ * kth_queue_discard() - the consumer is gone: drop what is in the rings
+ * @q: queue, closed, under its owner's control lock (the rings' locks
+ *	nest inside it)
  *
  * Return: the number of events dropped.
  */
@@ -130,7 +135,6 @@ u64 kth_queue_discard(struct kth_queue *q)
 	unsigned int cpu;
 	u64 n = 0;
 
-	lockdep_assert_held(&q->lock);
 	for_each_possible_cpu(cpu) {
 		struct kth_ring *r = per_cpu_ptr(q->rings, cpu);
 
@@ -140,12 +144,13 @@ u64 kth_queue_discard(struct kth_queue *q)
 		WRITE_ONCE(r->depth, 0);
 		raw_spin_unlock(&r->lock);
 	}
+	WRITE_ONCE(q->waiting, 0);	/* no consumer to wake */
 	return n;
 }
 
 /*
- * Events the thread took out of the rings and has not handled or dropped.
- * Exact when the thread is between batches; read while it works, the three
+ * Events the consumer took out of the rings and has not handled or dropped.
+ * Exact when the consumer is between batches; read while it works, the three
  * counters may be of slightly different moments, so the difference is
  * kept from going below zero.
  */
@@ -205,12 +210,16 @@ static void kth_ring_evict(const struct kth_queue *q, struct kth_ring *r,
 	}
 }
 
-/*
- * %KTH_DROP_OLDEST: a post numbered @floor + len keeps only the newest
- * len events.  Drop the older ones of every ring, each ring under its own
- * lock, one at a time.  Only posts past the bound come here.
+/**
+ * kth_queue_evict() - drop what fell out of %KTH_DROP_OLDEST's window
+ * @q: queue
+ * @floor: &kth_post_ticket.floor of a post: the events numbered up to it
+ *
+ * A post numbered @floor + len keeps only the newest len events.  Drop the
+ * older ones of every ring, each ring under its own lock, one at a time.
+ * Only posts past the bound come here, with interrupts enabled or not.
  */
-static void kth_queue_evict(struct kth_queue *q, u64 floor)
+void kth_queue_evict(struct kth_queue *q, u64 floor)
 {
 	unsigned long flags;
 	unsigned int cpu;
@@ -226,134 +235,135 @@ static void kth_queue_evict(struct kth_queue *q, u64 floor)
 	}
 }
 
-static bool kth_phase_accepts(enum kth_phase phase)
+/*
+ * Refuse a post: it takes a number all the same (every post counts as
+ * posted) and counts as dropped for its cause.
+ */
+static int kth_ring_refuse(struct kth_queue *q, struct kth_ring *r,
+			   struct kth_post_ticket *tk,
+			   enum kth_post_result result)
 {
-	return phase == KTH_PHASE_STARTING || phase == KTH_PHASE_RUNNING ||
-	       phase == KTH_PHASE_PAUSED;
+	bool full = result == KTH_POST_FULL;
+
+	tk->seq = atomic64_inc_return(&q->posted);
+	tk->result = result;
+	r->dropped[full ? KTH_DROPPED_FULL : KTH_DROPPED_STOPPED]++;
+	return full ? -ENOSPC : -ESHUTDOWN;
 }
 
-/**
- * kth_post() - queue an event for the helper thread
- * @t: the thread
- * @data: payload, copied before kth_post() returns
- * @len: payload bytes, at most the thread's event_size
- *
- * Wakes the thread only if it sleeps waiting for work, so a burst of posts
- * costs one wakeup.  Every call counts as posted; one that is not queued,
- * or that evicts an older event, counts as dropped.
- *
- * Context: Any context, hard IRQ included.  Never sleeps, never
- * allocates.  Takes the calling CPU's ring lock, which no other CPU's
- * posts take.
- * Return: 0 if the event was queued (with %KTH_DROP_OLDEST, possibly by
- * evicting the oldest one); -ENOSPC if the queue was full and the policy
- * is %KTH_DROP_NEWEST; -ESHUTDOWN if the thread is stopped or stopping;
- * -EMSGSIZE if @len exceeds the event size (not counted).
+/*
+ * Find room for a post in ring @r and give it its number, or refuse it;
+ * ring lock held.
  */
-int kth_post(struct kth_thread *t, const void *data, size_t len)
+static int kth_ring_reserve(struct kth_queue *q, struct kth_ring *r,
+			    struct kth_post_ticket *tk)
 {
-	struct kth_queue *q = &t->queue;
-	enum kth_post_result result = KTH_POST_QUEUED;
-	struct task_struct *wake = NULL;
-	struct kth_event *ev;
-	struct kth_ring *r;
-	unsigned long flags;
-	u64 now, seq, floor = 0;
-	u32 depth = 0;
-	int ret = 0;
-
-	if (unlikely(len > t->event_size))
-		return -EMSGSIZE;
-	now = local_clock();	/* not ktime_get_ns(): a VM's HPET costs µs */
-
 	/*
-	 * Interrupts stay off until the wakeup is done: that is an RCU
-	 * read-side critical section, and kth_reap() clears @t->task and
-	 * waits for a grace period (synchronize_rcu()) before it drops the
-	 * task, so the task read below may be woken until local_irq_restore().
+	 * Closing is followed by the owner taking every ring's lock
+	 * (kth_queue_set_open()): a post that holds the lock after that
+	 * sees the queue closed.
 	 */
-	local_irq_save(flags);
-	r = this_cpu_ptr(q->rings);
-	raw_spin_lock(&r->lock);
-	/*
-	 * A phase change that stops posts is followed by the discard of
-	 * every ring under its lock (kth_queue_discard()), or by the thread
-	 * taking every ring's lock (a drain): a post that holds the lock
-	 * after that sees the new phase.
-	 */
-	if (unlikely(!kth_phase_accepts(READ_ONCE(t->phase)))) {
-		ret = -ESHUTDOWN;
-		result = KTH_POST_STOPPED;
-		goto out_refuse;
-	}
+	if (unlikely(!READ_ONCE(q->open)))
+		return kth_ring_refuse(q, r, tk, KTH_POST_STOPPED);
 	if (unlikely(r->depth == q->len)) {
 		/* the whole bound on this CPU */
-		if (q->overflow == KTH_DROP_NEWEST) {
-			ret = -ENOSPC;
-			result = KTH_POST_FULL;
-			goto out_refuse;
-		}
-		/* the oldest slot is overwritten below */
+		if (q->overflow == KTH_DROP_NEWEST)
+			return kth_ring_refuse(q, r, tk, KTH_POST_FULL);
+		/* drop the oldest: its slot is left behind as free */
 		WRITE_ONCE(r->depth, r->depth - 1);
 		r->dropped[KTH_DROPPED_EVICTED]++;
-		result = KTH_POST_EVICTED;
+		tk->result = KTH_POST_EVICTED;
 	}
 	/*
-	 * The slot is counted before the number is taken: the thread that
+	 * The slot is counted before the number is taken: the consumer that
 	 * sees the number sees the ring's depth (pairs with smp_rmb() in
 	 * kth_queue_gather(); atomic64_inc_return() is fully ordered).
 	 */
 	WRITE_ONCE(r->depth, r->depth + 1);
-	seq = atomic64_inc_return(&q->posted);
-	if (unlikely(seq > READ_ONCE(q->taken_seq) + q->len)) {
-		if (q->overflow == KTH_DROP_NEWEST) {
-			WRITE_ONCE(r->depth, r->depth - 1);
-			r->dropped[KTH_DROPPED_FULL]++;
-			ret = -ENOSPC;
-			result = KTH_POST_FULL;
-			goto out_unlock;
-		}
-		/* what falls out of the window: see kth_queue_evict() */
-		floor = seq - q->len;
-		result = KTH_POST_EVICTED;
+	tk->seq = atomic64_inc_return(&q->posted);
+	if (likely(tk->seq <= READ_ONCE(q->taken_seq) + q->len))
+		return 0;
+	if (q->overflow == KTH_DROP_NEWEST) {
+		WRITE_ONCE(r->depth, r->depth - 1);
+		r->dropped[KTH_DROPPED_FULL]++;
+		tk->result = KTH_POST_FULL;
+		return -ENOSPC;
 	}
-	ev = kth_ring_slot(q, r, r->head);
-	ev->seq = seq;
+	/* what falls out of the window: see kth_queue_evict() */
+	tk->floor = tk->seq - q->len;
+	tk->result = KTH_POST_EVICTED;
+	return 0;
+}
+
+/* Fill the slot kth_ring_reserve() found; ring lock held. */
+static void kth_ring_commit(const struct kth_queue *q, struct kth_ring *r,
+			    struct kth_post_ticket *tk, const void *data,
+			    size_t len, u64 now)
+{
+	struct kth_event *ev = kth_ring_slot(q, r, r->head);
+
+	ev->seq = tk->seq;
 	ev->timestamp_ns = now;
 	ev->len = len;
 	memcpy(ev->data, data, len);
-	if (++r->head == q->len)
-		r->head = 0;
-	depth = r->depth;
-	/*
-	 * Pairs with smp_mb() in kth_queue_next(): the thread stores
-	 * @waiting, then reads @posted; we wrote @posted (a fully ordered
-	 * atomic), then read @waiting.  Either it sees our number, or we see
-	 * it waiting.  The xchg() lets one post of a burst wake it.
-	 */
-	if (READ_ONCE(q->waiting) && xchg(&q->waiting, 0)) {
-		r->wakeups++;
-		wake = READ_ONCE(t->task);
-	}
-out_unlock:
-	raw_spin_unlock(&r->lock);
-	trace_kth_post(t, seq, len, result);
-	if (wake) {
-		trace_kth_wakeup(t, depth);
-		wake_up_process(wake);
-	}
-	local_irq_restore(flags);
-	if (unlikely(floor))
-		kth_queue_evict(q, floor);
-	return ret;
-
-out_refuse:
-	seq = atomic64_inc_return(&q->posted);
-	r->dropped[result == KTH_POST_FULL ? KTH_DROPPED_FULL :
-		   KTH_DROPPED_STOPPED]++;
-	goto out_unlock;
+	r->head++;
+	tk->depth = r->depth;
 }
-EXPORT_SYMBOL_NS_GPL(kth_post, KTH_NS);
+
+/*
+ * Must this post wake the consumer?  Ring lock held.
+ *
+ * Pairs with smp_mb() in kth_queue_sleep_prepare(): the consumer stores
+ * @waiting, then reads @posted; we wrote @posted (a fully ordered atomic),
+ * then read @waiting.  Either it sees our number, or we see it waiting.
+ * The xchg() lets one post of a burst wake it.
+ */
+static bool kth_ring_wake(struct kth_queue *q, struct kth_ring *r)
+{
+	if (!READ_ONCE(q->waiting) || !xchg(&q->waiting, 0))
+		return false;
+	r->wakeups++;
+	return true;
+}
+
+/**
+ * kth_queue_put() - post an event into this CPU's ring
+ * @q: queue
+ * @data: payload, copied before kth_queue_put() returns
+ * @len: payload bytes, at most the event size the queue was made for
+ * @now: the post's timestamp
+ * @tk: what was done, filled in
+ *
+ * Every call takes a number and counts as posted; one that is not queued,
+ * or that evicts an older event, counts as dropped.  The caller wakes the
+ * consumer if @tk->wake says so, and calls kth_queue_evict() if
+ * @tk->floor is set.
+ *
+ * Context: interrupts off.  Takes this CPU's ring lock, which no other
+ * CPU's posts take.
+ * Return: 0 if the event was queued (with %KTH_DROP_OLDEST, possibly by
+ * evicting the oldest one); -ENOSPC if the queue was full and the policy
+ * is %KTH_DROP_NEWEST; -ESHUTDOWN if the queue is closed.
+ */
+int kth_queue_put(struct kth_queue *q, const void *data, size_t len,
+		  u64 now, struct kth_post_ticket *tk)
+{
+	struct kth_ring *r = this_cpu_ptr(q->rings);
+	int ret;
+
+	tk->result = KTH_POST_QUEUED;
+	tk->depth = 0;
+	tk->floor = 0;
+	tk->wake = false;
+	raw_spin_lock(&r->lock);
+	ret = kth_ring_reserve(q, r, tk);
+	if (!ret) {
+		kth_ring_commit(q, r, tk, data, len, now);
+		tk->wake = kth_ring_wake(q, r);
+	}
+	raw_spin_unlock(&r->lock);
+	return ret;
+}
 
 /*
  * Move the oldest events of ring @r numbered up to @p into stash @s, as
@@ -373,10 +383,11 @@ static unsigned int kth_ring_take(struct kth_queue *q, struct kth_ring *r,
 		s->pos = 0;
 	}
 	room = min(q->stash_len - s->n, r->depth);
-	tail = (r->head + q->len - r->depth) % q->len;
-	while (n < room && kth_ring_slot(q, r, (tail + n) % q->len)->seq <= p)
+	tail = r->head - r->depth;
+	while (n < room && kth_ring_slot(q, r, tail + n)->seq <= p)
 		n++;
-	first = min(n, q->len - tail);
+	/* the slots up to the end of the array, then from its start */
+	first = min(n, q->size - (tail & q->mask));
 	memcpy(kth_stash_slot(q, s, s->n), kth_ring_slot(q, r, tail),
 	       (size_t)first * q->slot_size);
 	if (n > first)
@@ -387,13 +398,18 @@ static unsigned int kth_ring_take(struct kth_queue *q, struct kth_ring *r,
 	return n;
 }
 
-/*
- * Take events out of the rings (every ring when @all, else those that
- * have any) and set how far they may be handled.  Return how many were
- * taken; *@empty says whether every ring was left empty.
+/**
+ * kth_queue_gather() - take events out of the rings into the stashes
+ * @q: queue
+ * @all: lock every ring, empty or not: after kth_queue_set_open(q, false),
+ *	no post can come in behind it
+ * @empty: set to whether every ring was left empty
+ *
+ * Also sets how far the stashed events may be handed on.
+ *
+ * Return: how many events were taken.
  */
-static unsigned int kth_queue_gather(struct kth_queue *q, bool all,
-				     bool *empty)
+unsigned int kth_queue_gather(struct kth_queue *q, bool all, bool *empty)
 {
 	unsigned int cpu, got = 0;
 	u64 p, floor = 0, limit;
@@ -439,7 +455,7 @@ static unsigned int kth_queue_gather(struct kth_queue *q, bool all,
 
 /**
  * kth_queue_merge() - find the next event to handle among the stashes
- * @q: the thread's queue
+ * @q: the queue
  *
  * kth_queue_peek()'s slow path, once per run: the stashed event with the
  * smallest number becomes the current one, and @q->bound is set to how
@@ -477,7 +493,7 @@ const struct kth_event *kth_queue_merge(struct kth_queue *q)
 
 /**
  * kth_queue_retire() - kth_queue_pop() emptied the current stash
- * @q: the thread's queue
+ * @q: the queue
  */
 void kth_queue_retire(struct kth_queue *q)
 {
@@ -490,89 +506,35 @@ void kth_queue_retire(struct kth_queue *q)
 }
 
 /**
- * kth_queue_next() - find the next work of the thread
- * @t: the thread (called by the thread itself)
+ * kth_queue_sleep_prepare() - the consumer found nothing: ask for a wakeup
+ * @q: queue
  *
- * Events taken earlier that a signal, a pause or a stop request left
- * unhandled come first (once not paused); then new ones are taken out of
- * the rings.  When there is nothing to do (the queue is empty, or paused)
- * the caller's task state is set to TASK_INTERRUPTIBLE, and the caller
- * must schedule() unless a stop request came in meanwhile.  When posts
- * came in while it was deciding, the state stays TASK_RUNNING: schedule()
- * then only yields.
+ * Called with the consumer's task state already TASK_INTERRUPTIBLE.
  *
- * Return: > 0 when kth_queue_peek() has an event; 0 when the caller
- * should schedule() (and sleep, in TASK_INTERRUPTIBLE); -ESHUTDOWN when a
- * SIGTERM drain has emptied the queue.
+ * Return: true if it may sleep: the next post wakes it; false if posts
+ * came in since it last took events (one may be waking it already), and
+ * it must look again.
  */
-int kth_queue_next(struct kth_thread *t)
+bool kth_queue_sleep_prepare(struct kth_queue *q)
 {
-	struct kth_queue *q = &t->queue;
-	enum kth_phase phase;
-	bool empty;
-
-	/* awake again: a post need not wake us (a stale 1 after a signal) */
-	if (READ_ONCE(q->waiting))
-		WRITE_ONCE(q->waiting, 0);
-	for (;;) {
-		raw_spin_lock_irq(&q->lock);
-		phase = t->phase;
-		if (phase == KTH_PHASE_PAUSED) {
-			/* kth_resume_by() changes the phase, then wakes us */
-			set_current_state(TASK_INTERRUPTIBLE);
-			raw_spin_unlock_irq(&q->lock);
-			return 0;
-		}
-		raw_spin_unlock_irq(&q->lock);
-
-		if (kth_queue_peek(q))
-			return 1;
-		/*
-		 * Draining, every ring is locked once after the phase
-		 * changed: a post after that is refused, one before it is
-		 * taken here.
-		 */
-		if (kth_queue_gather(q, phase == KTH_PHASE_DRAINING, &empty))
-			continue;
-		if (phase == KTH_PHASE_DRAINING) {
-			if (!empty || q->n_active)
-				continue;
-			raw_spin_lock_irq(&q->lock);
-			kth_set_phase(t, KTH_PHASE_STOPPED, KTH_CAUSE_THREAD, 0);
-			raw_spin_unlock_irq(&q->lock);
-			return -ESHUTDOWN;
-		}
-		if (q->n_active)	/* only events past @limit: take more */
-			continue;
-
-		set_current_state(TASK_INTERRUPTIBLE);
-		WRITE_ONCE(q->waiting, 1);
-		/* pairs with the read of @waiting in kth_post() */
-		smp_mb();
-		if (atomic64_read(&q->posted) != q->seen) {
-			/*
-			 * Posts came meanwhile (one may be waking us): no
-			 * sleep, but back through kth_run()'s checks for a
-			 * stop or a signal first, which a flood of refused
-			 * posts could otherwise keep us from.
-			 */
-			WRITE_ONCE(q->waiting, 0);
-			__set_current_state(TASK_RUNNING);
-		}
-		return 0;
-	}
+	WRITE_ONCE(q->waiting, 1);
+	/* pairs with the read of @waiting in kth_ring_wake() */
+	smp_mb();
+	if (atomic64_read(&q->posted) == q->seen)
+		return true;
+	WRITE_ONCE(q->waiting, 0);
+	return false;
 }
 
 /**
- * kth_queue_close() - the thread stops: drop what it holds
- * @t: the thread
+ * kth_queue_close() - the consumer stops: drop what it holds
+ * @q: queue
  *
- * Events it took but did not handle count as dropped.  What is still in
- * the rings stays for kth_stop() (or a restart) to account.
+ * Events it took but did not hand on count as dropped.  What is still in
+ * the rings stays for kth_queue_discard() (or a restart) to account.
  */
-void kth_queue_close(struct kth_thread *t)
+void kth_queue_close(struct kth_queue *q)
 {
-	struct kth_queue *q = &t->queue;
 	unsigned int cpu;
 
 	WRITE_ONCE(q->lost, q->lost + kth_queue_in_hand(q));

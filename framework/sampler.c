@@ -14,7 +14,7 @@
 #include <linux/bitops.h>
 #include <linux/jiffies.h>
 #include <linux/timer.h>
-#include "kth_internal.h"
+#include "kth_thread.h"
 
 /* Run the sample hook, or have the sample already running run it again. */
 static void kth_sample_run(struct kth_thread *t)

@@ -5,7 +5,7 @@
  */
 #include <linux/string.h>
 #include <linux/ctype.h>
-#include "kth_internal.h"
+#include "kth_thread.h"
 
 /*
  * Kept as is: ASCII letters, digits and ". _ - , : + @".  Everything else

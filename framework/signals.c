@@ -18,7 +18,7 @@
 
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
-#include "kth_internal.h"
+#include "kth_thread.h"
 #include "kth_trace.h"
 
 static const int kth_signals[] = {
@@ -55,10 +55,10 @@ static void kth_signal_kill(struct kth_thread *t)
 	u64 depth;
 
 	/* what the thread holds is dropped by kth_queue_close() as it exits */
-	raw_spin_lock_irq(&t->queue.lock);
+	raw_spin_lock_irq(&t->ctl_lock);
 	kth_set_phase(t, KTH_PHASE_STOPPED, KTH_CAUSE_SIGNAL, SIGKILL);
 	depth = kth_queue_discard(&t->queue) + kth_queue_in_hand(&t->queue);
-	raw_spin_unlock_irq(&t->queue.lock);
+	raw_spin_unlock_irq(&t->ctl_lock);
 	kth_info(t, "%s: SIGKILL: stopped, %llu queued events dropped\n",
 		 t->name, depth);
 }

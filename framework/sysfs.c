@@ -35,30 +35,25 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
-#include "kth_internal.h"
-
-static struct kth_thread *to_kth(struct kobject *kobj)
-{
-	return container_of(kobj, struct kth_thread, kobj);
-}
+#include "kth_thread.h"
 
 static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
 	return sysfs_emit(buf, "%s\n",
-			  kth_state_name(kth_get_state(to_kth(kobj))));
+			  kth_state_name(kth_get_state(kth_from_kobj(kobj))));
 }
 
 static ssize_t pid_show(struct kobject *kobj, struct kobj_attribute *attr,
 			char *buf)
 {
-	struct kth_thread *t = to_kth(kobj);
+	struct kth_thread *t = kth_from_kobj(kobj);
 	pid_t pid = 0;
 
-	raw_spin_lock_irq(&t->queue.lock);
+	raw_spin_lock_irq(&t->ctl_lock);
 	if (t->task && kth_phase_to_state(t->phase) != KTH_STOPPED)
 		pid = task_pid_nr(t->task);
-	raw_spin_unlock_irq(&t->queue.lock);
+	raw_spin_unlock_irq(&t->ctl_lock);
 	return sysfs_emit(buf, "%d\n", pid);
 }
 
@@ -74,20 +69,20 @@ static ssize_t kth_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
 	struct kth_stat_attr *sa = container_of(attr, struct kth_stat_attr, attr);
 	struct kth_stats stats;
 
-	kth_get_stats(to_kth(kobj), &stats);
+	kth_get_stats(kth_from_kobj(kobj), &stats);
 	return sysfs_emit(buf, "%llu\n", *(u64 *)((void *)&stats + sa->offset));
 }
 
 static ssize_t module_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
 {
-	return sysfs_emit(buf, "%s\n", to_kth(kobj)->module);
+	return sysfs_emit(buf, "%s\n", kth_from_kobj(kobj)->module);
 }
 
 static ssize_t signals_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
-	return sysfs_emit(buf, "%d\n", !!(to_kth(kobj)->flags & KTH_SIGNALS));
+	return sysfs_emit(buf, "%d\n", !!(kth_from_kobj(kobj)->flags & KTH_SIGNALS));
 }
 
 /*
@@ -113,7 +108,7 @@ static ssize_t kth_hist_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 	u64 value;
 
-	kth_hist_read(to_kth(kobj), ha->kind, &h);
+	kth_hist_read(kth_from_kobj(kobj), ha->kind, &h);
 	switch (ha->figure) {
 	case KTH_HIST_ALL:
 		return kth_hist_emit(&h, buf);
@@ -132,26 +127,25 @@ static ssize_t kth_hist_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%llu\n", value);
 }
 
-#define KTH_HIST_ATTR(_name, _kind, _figure) {				\
+#define KTH_HIST_ATTR(_name, _kind, _figure)				\
+static struct kth_hist_attr kth_hist_##_name = {			\
 	.attr = __ATTR(_name, 0444, kth_hist_show, NULL),		\
 	.kind = _kind,							\
 	.figure = _figure,						\
 }
 
-static struct kth_hist_attr kth_hist_attrs[] = {
-	KTH_HIST_ATTR(wait_hist, KTH_HIST_WAIT, KTH_HIST_ALL),
-	KTH_HIST_ATTR(wait_p50_ns, KTH_HIST_WAIT, 50),
-	KTH_HIST_ATTR(wait_p99_ns, KTH_HIST_WAIT, 99),
-	KTH_HIST_ATTR(wait_max_ns, KTH_HIST_WAIT, KTH_HIST_MAX),
-	KTH_HIST_ATTR(wait_sum_ns, KTH_HIST_WAIT, KTH_HIST_SUM),
-	KTH_HIST_ATTR(wait_count, KTH_HIST_WAIT, KTH_HIST_COUNT),
-	KTH_HIST_ATTR(handle_hist, KTH_HIST_HANDLE, KTH_HIST_ALL),
-	KTH_HIST_ATTR(handle_p50_ns, KTH_HIST_HANDLE, 50),
-	KTH_HIST_ATTR(handle_p99_ns, KTH_HIST_HANDLE, 99),
-	KTH_HIST_ATTR(handle_max_ns, KTH_HIST_HANDLE, KTH_HIST_MAX),
-	KTH_HIST_ATTR(handle_sum_ns, KTH_HIST_HANDLE, KTH_HIST_SUM),
-	KTH_HIST_ATTR(handle_count, KTH_HIST_HANDLE, KTH_HIST_COUNT),
-};
+KTH_HIST_ATTR(wait_hist, KTH_HIST_WAIT, KTH_HIST_ALL);
+KTH_HIST_ATTR(wait_p50_ns, KTH_HIST_WAIT, 50);
+KTH_HIST_ATTR(wait_p99_ns, KTH_HIST_WAIT, 99);
+KTH_HIST_ATTR(wait_max_ns, KTH_HIST_WAIT, KTH_HIST_MAX);
+KTH_HIST_ATTR(wait_sum_ns, KTH_HIST_WAIT, KTH_HIST_SUM);
+KTH_HIST_ATTR(wait_count, KTH_HIST_WAIT, KTH_HIST_COUNT);
+KTH_HIST_ATTR(handle_hist, KTH_HIST_HANDLE, KTH_HIST_ALL);
+KTH_HIST_ATTR(handle_p50_ns, KTH_HIST_HANDLE, 50);
+KTH_HIST_ATTR(handle_p99_ns, KTH_HIST_HANDLE, 99);
+KTH_HIST_ATTR(handle_max_ns, KTH_HIST_HANDLE, KTH_HIST_MAX);
+KTH_HIST_ATTR(handle_sum_ns, KTH_HIST_HANDLE, KTH_HIST_SUM);
+KTH_HIST_ATTR(handle_count, KTH_HIST_HANDLE, KTH_HIST_COUNT);
 
 #define KTH_STAT_ATTR(_field)						\
 static struct kth_stat_attr kth_stat_##_field = {			\
@@ -200,19 +194,19 @@ KTH_STAT_ATTR(helper_last_signal);
 static ssize_t queue_len_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", to_kth(kobj)->queue.len);
+	return sysfs_emit(buf, "%u\n", kth_from_kobj(kobj)->queue.len);
 }
 
 static ssize_t sample_ms_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", READ_ONCE(to_kth(kobj)->sample_ms));
+	return sysfs_emit(buf, "%u\n", READ_ONCE(kth_from_kobj(kobj)->sample_ms));
 }
 
 static ssize_t helper_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
 {
-	struct kth_thread *t = to_kth(kobj);
+	struct kth_thread *t = kth_from_kobj(kobj);
 	ssize_t ret;
 
 	mutex_lock(&t->config_lock);
@@ -224,39 +218,30 @@ static ssize_t helper_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t helper_store(struct kobject *kobj, struct kobj_attribute *attr,
 			    const char *buf, size_t count)
 {
-	struct kth_thread *t = to_kth(kobj);
-	char path[KTH_HELPER_MAX];
 	size_t len = count;
 
 	if (len && buf[len - 1] == '\n')
 		len--;
-	if (kth_helper_validate(buf, len)) {
-		kth_err(t, "%s: helper must be empty or an absolute path of at most %d printable characters without spaces\n",
-			t->name, KTH_HELPER_MAX - 1);
-		return -EINVAL;
-	}
-	memcpy(path, buf, len);
-	path[len] = '\0';
-	return kth_set_helper(t, path) ?: count;
+	return kth_set_helper_buf(kth_from_kobj(kobj), buf, len) ?: count;
 }
 
 static ssize_t helper_burst_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", READ_ONCE(to_kth(kobj)->rate_burst));
+	return sysfs_emit(buf, "%u\n", READ_ONCE(kth_from_kobj(kobj)->rate_burst));
 }
 
 static ssize_t helper_rate_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", READ_ONCE(to_kth(kobj)->rate_per_sec));
+	return sysfs_emit(buf, "%u\n", READ_ONCE(kth_from_kobj(kobj)->rate_per_sec));
 }
 
 /* helper_burst and helper_rate: a number 1..KTH_HELPER_RATE_MAX each */
 static ssize_t kth_rate_store(struct kobject *kobj, struct kobj_attribute *attr,
 			      const char *buf, size_t count)
 {
-	struct kth_thread *t = to_kth(kobj);
+	struct kth_thread *t = kth_from_kobj(kobj);
 	bool is_burst = !strcmp(attr->attr.name, "helper_burst");
 	unsigned int value;
 	int ret;
@@ -282,7 +267,7 @@ static ssize_t helper_runner_show(struct kobject *kobj,
 static ssize_t kth_limit_show(struct kobject *kobj, struct kobj_attribute *attr,
 			      char *buf)
 {
-	struct kth_helpers *h = &to_kth(kobj)->helpers;
+	struct kth_helpers *h = &kth_from_kobj(kobj)->helpers;
 	unsigned int value;
 
 	if (!strcmp(attr->attr.name, "helper_timeout_ms"))
@@ -298,7 +283,7 @@ static ssize_t kth_limit_store(struct kobject *kobj,
 			       struct kobj_attribute *attr, const char *buf,
 			       size_t count)
 {
-	struct kth_thread *t = to_kth(kobj);
+	struct kth_thread *t = kth_from_kobj(kobj);
 	struct kth_helpers *h = &t->helpers;
 	unsigned int timeout_ms = READ_ONCE(h->timeout_ms);
 	unsigned int running = READ_ONCE(h->max_running);
@@ -326,29 +311,34 @@ static ssize_t kth_limit_store(struct kobject *kobj,
 static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
-	struct kth_thread *t = to_kth(kobj);
-	int ret;
+	struct kth_thread *t = kth_from_kobj(kobj);
+	int ret = 0;
 
 	if (sysfs_streq(buf, "start")) {
+		/* kth_start_by() logs every failure but this one */
 		ret = kth_start_by(t, KTH_CAUSE_SYSFS);
+		if (ret == -EBUSY)
+			kth_err(t, "%s: cannot start: it is not stopped\n",
+				t->name);
 	} else if (sysfs_streq(buf, "stop")) {
 		kth_stop_by(t, KTH_CAUSE_SYSFS);
-		ret = 0;
 	} else if (sysfs_streq(buf, "pause")) {
 		ret = kth_pause_by(t, KTH_CAUSE_SYSFS);
+		if (ret)
+			kth_err(t, "%s: cannot pause: it is not running\n",
+				t->name);
 	} else if (sysfs_streq(buf, "resume")) {
 		ret = kth_resume_by(t, KTH_CAUSE_SYSFS);
+		if (ret)
+			kth_err(t, "%s: cannot resume: it is stopped\n",
+				t->name);
 	} else if (sysfs_streq(buf, "reset")) {
 		kth_hist_reset(t);
-		ret = 0;
 	} else {
 		kth_err(t, "%s: control accepts start, stop, pause, resume or reset\n",
 			t->name);
 		return -EINVAL;
 	}
-	if (ret == -EINVAL)
-		kth_err(t, "%s: cannot pause or resume a stopped thread\n",
-			t->name);
 	return ret ?: count;
 }
 
@@ -391,18 +381,18 @@ static struct attribute *kth_attrs[] = {
 	&control_attr.attr,
 	&module_attr.attr,
 	&signals_attr.attr,
-	&kth_hist_attrs[0].attr.attr,
-	&kth_hist_attrs[1].attr.attr,
-	&kth_hist_attrs[2].attr.attr,
-	&kth_hist_attrs[3].attr.attr,
-	&kth_hist_attrs[4].attr.attr,
-	&kth_hist_attrs[5].attr.attr,
-	&kth_hist_attrs[6].attr.attr,
-	&kth_hist_attrs[7].attr.attr,
-	&kth_hist_attrs[8].attr.attr,
-	&kth_hist_attrs[9].attr.attr,
-	&kth_hist_attrs[10].attr.attr,
-	&kth_hist_attrs[11].attr.attr,
+	&kth_hist_wait_hist.attr.attr,
+	&kth_hist_wait_p50_ns.attr.attr,
+	&kth_hist_wait_p99_ns.attr.attr,
+	&kth_hist_wait_max_ns.attr.attr,
+	&kth_hist_wait_sum_ns.attr.attr,
+	&kth_hist_wait_count.attr.attr,
+	&kth_hist_handle_hist.attr.attr,
+	&kth_hist_handle_p50_ns.attr.attr,
+	&kth_hist_handle_p99_ns.attr.attr,
+	&kth_hist_handle_max_ns.attr.attr,
+	&kth_hist_handle_sum_ns.attr.attr,
+	&kth_hist_handle_count.attr.attr,
 	&kth_stat_dropped_full.attr.attr,
 	&kth_stat_dropped_evicted.attr.attr,
 	&kth_stat_dropped_stopped.attr.attr,

@@ -138,6 +138,7 @@ if echo start >$D/control 2>/dev/null; then
 else
 	ok control-start-when-running-refused
 fi
+check control-start-when-running-logged sh -c "dmesg | tail -n 3 | grep -qF '$T: cannot start: it is not stopped'"
 echo stop >$D/control
 check_eq control-stop stopped "$(cat $D/state)"
 check_eq pid-zero-when-stopped 0 "$(cat $D/pid)"
@@ -146,6 +147,13 @@ if echo pause >$D/control 2>/dev/null; then
 else
 	ok control-pause-when-stopped-refused
 fi
+check control-pause-when-stopped-logged sh -c "dmesg | tail -n 3 | grep -qF '$T: cannot pause: it is not running'"
+if echo resume >$D/control 2>/dev/null; then
+	not_ok control-resume-when-stopped-refused "write succeeded"
+else
+	ok control-resume-when-stopped-refused
+fi
+check control-resume-when-stopped-logged sh -c "dmesg | tail -n 3 | grep -qF '$T: cannot resume: it is stopped'"
 check_eq stopped-stays-stopped stopped "$(cat $D/state)"
 echo start >$D/control
 check_eq control-start running "$(cat $D/state)"

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kth_queue.h - the bounded multi-producer, single-consumer event queue
+ * (queue.c).
+ *
+ * A data structure that knows nothing of its user, as kfifo does: no
+ * thread, no phase, no tracepoint.  The thread's code (post.c, lifecycle.c)
+ * tells it whether posts are open and does the waking.
+ *
+ * Locking, per field, in workqueue.c's style:
+ *  R: the ring's own @lock (raw, interrupts off).
+ *  O: written by the owner of the queue under its control lock (the
+ *     thread's &kth_thread.ctl_lock), read by posts under R.
+ *  C: the consumer (the thread) only.
+ *  W: the consumer writes it (WRITE_ONCE), anyone reads it (READ_ONCE).
+ *  A: atomic.
+ *  I: set by kth_queue_init(), read-only after.
+ */
+#ifndef _KTH_QUEUE_H
+#define _KTH_QUEUE_H
+
+#include <linux/atomic.h>
+#include <linux/cache.h>
+#include <linux/compiler.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <kthelper.h>
+
+/*
+ * The thread takes events out of each CPU's ring in batches: at most
+ * KTH_BATCH, and at most KTH_BATCH_BYTES of them, copied with interrupts
+ * off.
+ */
+#define KTH_BATCH		64
+#define KTH_BATCH_BYTES		4096
+
+/* What kth_post() did with an event, for the kth_post tracepoint. */
+enum kth_post_result {
+	KTH_POST_QUEUED,
+	KTH_POST_EVICTED,	/* queued by evicting the oldest event */
+	KTH_POST_FULL,		/* refused: full, KTH_DROP_NEWEST */
+	KTH_POST_STOPPED,	/* refused: stopped or stopping */
+};
+
+/*
+ * Why an event was dropped: the index of &kth_ring.dropped.  The causes
+ * of &struct kth_stats, in its order.
+ */
+enum kth_drop_cause {
+	KTH_DROPPED_FULL,	/* refused: full, KTH_DROP_NEWEST */
+	KTH_DROPPED_EVICTED,	/* evicted by a newer one, KTH_DROP_OLDEST */
+	KTH_DROPPED_STOPPED,	/* refused: stopped or stopping */
+	KTH_DROPPED_KILLED,	/* queued, discarded when the thread stopped */
+	KTH_DROP_CAUSES,
+};
+
+/*
+ * struct kth_ring - one CPU's part of the queue
+ * @lock: raw, taken with interrupts off by posts on this CPU only and by
+ *	the consumer when it takes events out: never by two producers.
+ * @head: R: free-running index of the next slot to fill (the slot is
+ *	@head & &kth_queue.mask); the oldest event is @head - @depth.
+ * @depth: R: events in @slots, in sequence order; read without the lock
+ *	(READ_ONCE) only to skip an empty ring.
+ * @dropped: R: posts on this CPU refused, and events evicted or discarded
+ *	from this ring, by cause (enum kth_drop_cause).
+ * @wakeups: R: posts on this CPU that woke the sleeping consumer.
+ * @slots: I: &kth_queue.size slots of &kth_queue.slot_size bytes.
+ */
+struct kth_ring {
+	raw_spinlock_t lock;
+	u32 head;
+	u32 depth;
+	u64 dropped[KTH_DROP_CAUSES];
+	u64 wakeups;
+	void *slots;
+};
+
+/*
+ * struct kth_stash - events the consumer took from one CPU's ring (C)
+ * @events: room for &kth_queue.stash_len events, in sequence order.
+ * @pos: the next one to handle.
+ * @n: events held; @pos..@n-1 wait.
+ */
+struct kth_stash {
+	void *events;
+	unsigned int pos;
+	unsigned int n;
+};
+
+/*
+ * struct kth_queue - bounded multi-producer, single-consumer event queue
+ *
+ * Each CPU posts into a ring of its own (@rings); the one thing every post
+ * writes that other CPUs write too is @posted, the source of sequence
+ * numbers.  The consumer takes events from every ring into a stash per CPU
+ * and hands them on merged in sequence order.
+ *
+ * @posted: A: every post; the last sequence number given.
+ * @taken_seq: W: every event numbered up to it is out of the rings (taken
+ *	by the consumer, or dropped).  A post numbered more than @len beyond
+ *	it finds the queue full.  Written once per batch.
+ * @waiting: A: the consumer is going to sleep and needs a wakeup (0 or 1);
+ *	set by it, cleared by the post that wins the xchg() or by it.
+ * @open: O: posts are accepted.
+ * @len: I: the bound, all CPUs together.
+ * @size: I: slots per ring, @len rounded up to a power of two.
+ * @mask: I: @size - 1, a slot's index from a free-running one.
+ * @slot_size: I: bytes per slot, the event header and largest payload.
+ * @overflow: I: what a post past the bound does.
+ * @rings: I: one per possible CPU.
+ * @stash: I: one per possible CPU, of @stash_len events (contents C).
+ * @active, @n_active, @cur: C: the CPUs whose stashes hold events, and
+ *	the index in @active of the stash whose event comes next.
+ * @seen: C: @posted when the consumer last took events.
+ * @limit: C: stashed events numbered up to it may be handed on: no event
+ *	with a smaller number can still be in a ring.
+ * @bound: C: the current stash's events numbered up to it come next, with
+ *	no look at the other stashes; 0 when a merge must find the next.
+ * @taken, @handled, @lost: W: events taken out of the rings, handed on
+ *	and done with, and dropped when the consumer stopped (so of cause
+ *	%KTH_DROPPED_KILLED); @taken - @handled - @lost are in its hands.
+ */
+struct kth_queue {
+	atomic64_t posted ____cacheline_aligned_in_smp;
+
+	u64 taken_seq ____cacheline_aligned_in_smp;
+	int waiting;
+	bool open;
+	u32 len;
+	u32 size;
+	u32 mask;
+	size_t slot_size;
+	enum kth_overflow overflow;
+	struct kth_ring __percpu *rings;
+
+	struct kth_stash *stash ____cacheline_aligned_in_smp;
+	unsigned int stash_len;
+	unsigned int *active;
+	unsigned int n_active;
+	unsigned int cur;
+	u64 seen;
+	u64 limit;
+	u64 bound;
+	u64 taken;
+	u64 handled;
+	u64 lost;
+};
+
+/*
+ * struct kth_post_ticket - what kth_queue_put() did, for the caller to
+ * trace and act on once the ring lock is dropped
+ * @seq: the number the post was given (refused posts take one too).
+ * @result: queued, evicted, or why it was refused.
+ * @depth: the ring's depth after a queued post.
+ * @floor: non-zero: events numbered up to it fell out of the window
+ *	(%KTH_DROP_OLDEST); kth_queue_evict() them.
+ * @wake: the consumer sleeps and this post must wake it.
+ */
+struct kth_post_ticket {
+	u64 seq;
+	enum kth_post_result result;
+	u32 depth;
+	u64 floor;
+	bool wake;
+};
+
+int kth_queue_init(struct kth_queue *q, unsigned int len, size_t event_size,
+		   enum kth_overflow overflow);
+void kth_queue_free(struct kth_queue *q);
+
+/* the producers' side */
+int kth_queue_put(struct kth_queue *q, const void *data, size_t len,
+		  u64 now, struct kth_post_ticket *tk);
+void kth_queue_evict(struct kth_queue *q, u64 floor);
+
+/* the owner's side, under its control lock */
+void kth_queue_open(struct kth_queue *q);
+u64 kth_queue_discard(struct kth_queue *q);
+
+/*
+ * kth_queue_set_open() - let posts in, or refuse them from now on
+ * @q: the queue
+ * @open: whether posts are accepted
+ *
+ * A post holding its ring's lock after this sees it, once the owner has
+ * taken every ring's lock after it: kth_queue_discard(), or a full
+ * kth_queue_gather().
+ */
+static inline void kth_queue_set_open(struct kth_queue *q, bool open)
+{
+	WRITE_ONCE(q->open, open);
+}
+
+/* the consumer's side */
+unsigned int kth_queue_gather(struct kth_queue *q, bool all, bool *empty);
+const struct kth_event *kth_queue_merge(struct kth_queue *q);
+void kth_queue_retire(struct kth_queue *q);
+bool kth_queue_sleep_prepare(struct kth_queue *q);
+void kth_queue_close(struct kth_queue *q);
+
+/* anyone */
+u64 kth_queue_in_hand(const struct kth_queue *q);
+void kth_queue_stats(struct kth_queue *q, struct kth_stats *stats);
+
+static inline struct kth_event *kth_stash_slot(const struct kth_queue *q,
+					       const struct kth_stash *s,
+					       unsigned int index)
+{
+	return s->events + (size_t)index * q->slot_size;
+}
+
+/*
+ * kth_queue_holds() - the consumer holds taken events it has not handed on
+ * @q: the queue
+ */
+static inline bool kth_queue_holds(const struct kth_queue *q)
+{
+	return q->n_active;
+}
+
+/*
+ * kth_queue_awake() - the consumer is awake: no post need wake it
+ * @q: the queue
+ *
+ * Clears a stale @waiting (one left by a signal or a stop).
+ */
+static inline void kth_queue_awake(struct kth_queue *q)
+{
+	if (READ_ONCE(q->waiting))
+		WRITE_ONCE(q->waiting, 0);
+}
+
+/*
+ * kth_queue_peek() - the next event to hand on, in sequence order
+ * @q: the queue
+ *
+ * Inline, once per event: while the current stash's next event is within
+ * @q->bound, it is the next one; else kth_queue_merge() looks at all.
+ *
+ * Return: the stashed event with the smallest number, if that number is
+ * up to @q->limit; else NULL.
+ */
+static inline const struct kth_event *kth_queue_peek(struct kth_queue *q)
+{
+	const struct kth_stash *s;
+	const struct kth_event *ev;
+
+	if (q->bound) {
+		s = &q->stash[q->active[q->cur]];
+		ev = kth_stash_slot(q, s, s->pos);
+		if (ev->seq <= q->bound)
+			return ev;
+	}
+	return kth_queue_merge(q);
+}
+
+/*
+ * kth_queue_pop() - the event kth_queue_peek() returned is done with
+ * @q: the queue
+ */
+static inline void kth_queue_pop(struct kth_queue *q)
+{
+	struct kth_stash *s = &q->stash[q->active[q->cur]];
+
+	WRITE_ONCE(q->handled, q->handled + 1);
+	if (++s->pos == s->n)
+		kth_queue_retire(q);
+}
+
+#endif /* _KTH_QUEUE_H */
