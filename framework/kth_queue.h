@@ -22,7 +22,9 @@
 #include <linux/atomic.h>
 #include <linux/cache.h>
 #include <linux/compiler.h>
+#include <linux/percpu.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/types.h>
 #include <kthelper.h>
 
@@ -151,17 +153,17 @@ struct kth_queue {
  * struct kth_post_ticket - what kth_queue_put() did, for the caller to
  * trace and act on once the ring lock is dropped
  * @seq: the number the post was given (refused posts take one too).
- * @result: queued, evicted, or why it was refused.
- * @depth: the ring's depth after a queued post.
  * @floor: non-zero: events numbered up to it fell out of the window
  *	(%KTH_DROP_OLDEST); kth_queue_evict() them.
+ * @depth: the ring's depth after a queued post.
+ * @result: queued, evicted, or why it was refused.
  * @wake: the consumer sleeps and this post must wake it.
  */
 struct kth_post_ticket {
 	u64 seq;
-	enum kth_post_result result;
-	u32 depth;
 	u64 floor;
+	u32 depth;
+	u8 result;	/* enum kth_post_result: 24 bytes in all */
 	bool wake;
 };
 
@@ -169,9 +171,9 @@ int kth_queue_init(struct kth_queue *q, unsigned int len, size_t event_size,
 		   enum kth_overflow overflow);
 void kth_queue_free(struct kth_queue *q);
 
-/* the producers' side */
-int kth_queue_put(struct kth_queue *q, const void *data, size_t len,
-		  u64 now, struct kth_post_ticket *tk);
+/* the producers' side: kth_queue_put() below */
+u64 kth_ring_refuse(struct kth_queue *q, struct kth_ring *r,
+		    enum kth_drop_cause cause);
 void kth_queue_evict(struct kth_queue *q, u64 floor);
 
 /* the owner's side, under its control lock */
@@ -266,6 +268,142 @@ static inline void kth_queue_pop(struct kth_queue *q)
 	WRITE_ONCE(q->handled, q->handled + 1);
 	if (++s->pos == s->n)
 		kth_queue_retire(q);
+}
+
+/* The slot of a ring's free-running index @index. */
+static inline struct kth_event *kth_ring_slot(const struct kth_queue *q,
+					      const struct kth_ring *r,
+					      u32 index)
+{
+	return r->slots + (size_t)(index & q->mask) * q->slot_size;
+}
+
+/*
+ * Find room for a post in ring @r and give it its number, or refuse it;
+ * ring lock held.
+ */
+static __always_inline int kth_ring_reserve(struct kth_queue *q,
+					    struct kth_ring *r,
+					    struct kth_post_ticket *tk)
+{
+	/*
+	 * Closing is followed by the owner taking every ring's lock
+	 * (kth_queue_set_open()): a post that holds the lock after that
+	 * sees the queue closed.
+	 */
+	if (unlikely(!READ_ONCE(q->open))) {
+		tk->seq = kth_ring_refuse(q, r, KTH_DROPPED_STOPPED);
+		tk->result = KTH_POST_STOPPED;
+		return -ESHUTDOWN;
+	}
+	if (unlikely(r->depth == q->len)) {
+		/* the whole bound on this CPU */
+		if (q->overflow == KTH_DROP_NEWEST) {
+			tk->seq = kth_ring_refuse(q, r, KTH_DROPPED_FULL);
+			tk->result = KTH_POST_FULL;
+			return -ENOSPC;
+		}
+		/* drop the oldest: its slot is left behind as free */
+		WRITE_ONCE(r->depth, r->depth - 1);
+		r->dropped[KTH_DROPPED_EVICTED]++;
+		tk->result = KTH_POST_EVICTED;
+	}
+	/*
+	 * The slot is counted before the number is taken: the consumer that
+	 * sees the number sees the ring's depth (pairs with smp_rmb() in
+	 * kth_queue_gather(); atomic64_inc_return() is fully ordered).
+	 */
+	WRITE_ONCE(r->depth, r->depth + 1);
+	tk->seq = atomic64_inc_return(&q->posted);
+	if (likely(tk->seq <= READ_ONCE(q->taken_seq) + q->len))
+		return 0;
+	if (q->overflow == KTH_DROP_NEWEST) {
+		WRITE_ONCE(r->depth, r->depth - 1);
+		r->dropped[KTH_DROPPED_FULL]++;
+		tk->result = KTH_POST_FULL;
+		return -ENOSPC;
+	}
+	/* what falls out of the window: see kth_queue_evict() */
+	tk->floor = tk->seq - q->len;
+	tk->result = KTH_POST_EVICTED;
+	return 0;
+}
+
+/* Fill the slot kth_ring_reserve() found; ring lock held. */
+static __always_inline void kth_ring_commit(const struct kth_queue *q,
+					    struct kth_ring *r,
+					    struct kth_post_ticket *tk,
+					    const void *data, size_t len,
+					    u64 now)
+{
+	struct kth_event *ev = kth_ring_slot(q, r, r->head);
+
+	ev->seq = tk->seq;
+	ev->timestamp_ns = now;
+	ev->len = len;
+	memcpy(ev->data, data, len);
+	r->head++;
+	tk->depth = r->depth;
+}
+
+/*
+ * Must this post wake the consumer?  Ring lock held.
+ *
+ * Pairs with smp_mb() in kth_queue_sleep_prepare(): the consumer stores
+ * @waiting, then reads @posted; we wrote @posted (a fully ordered atomic),
+ * then read @waiting.  Either it sees our number, or we see it waiting.
+ * The xchg() lets one post of a burst wake it.
+ */
+static __always_inline bool kth_ring_wake(struct kth_queue *q,
+					  struct kth_ring *r)
+{
+	if (likely(!READ_ONCE(q->waiting)) || !xchg(&q->waiting, 0))
+		return false;
+	r->wakeups++;
+	return true;
+}
+
+/**
+ * kth_queue_put() - post an event into this CPU's ring
+ * @q: queue
+ * @data: payload, copied before kth_queue_put() returns
+ * @len: payload bytes, at most the event size the queue was made for
+ * @now: the post's timestamp
+ * @tk: what was done, filled in
+ *
+ * Every call takes a number and counts as posted; one that is not queued,
+ * or that evicts an older event, counts as dropped.  The caller wakes the
+ * consumer if @tk->wake says so, and calls kth_queue_evict() if
+ * @tk->floor is set.
+ *
+ * Inline, as kfifo_put() is: the post is the one path that runs per event
+ * on the producers' side, so it is compiled into its caller whole.
+ *
+ * Context: interrupts off.  Takes this CPU's ring lock, which no other
+ * CPU's posts take.
+ * Return: 0 if the event was queued (with %KTH_DROP_OLDEST, possibly by
+ * evicting the oldest one); -ENOSPC if the queue was full and the policy
+ * is %KTH_DROP_NEWEST; -ESHUTDOWN if the queue is closed.
+ */
+static __always_inline int kth_queue_put(struct kth_queue *q, const void *data,
+					 size_t len, u64 now,
+					 struct kth_post_ticket *tk)
+{
+	struct kth_ring *r = this_cpu_ptr(q->rings);
+	int ret;
+
+	tk->floor = 0;
+	tk->depth = 0;
+	tk->result = KTH_POST_QUEUED;
+	tk->wake = false;
+	raw_spin_lock(&r->lock);
+	ret = kth_ring_reserve(q, r, tk);
+	if (!ret) {
+		kth_ring_commit(q, r, tk, data, len, now);
+		tk->wake = kth_ring_wake(q, r);
+	}
+	raw_spin_unlock(&r->lock);
+	return ret;
 }
 
 #endif /* _KTH_QUEUE_H */

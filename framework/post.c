@@ -49,10 +49,12 @@ int kth_post(struct kth_thread *t, const void *data, size_t len)
 	local_irq_save(flags);
 	ret = kth_queue_put(&t->queue, data, len, now, &tk);
 	trace_kth_post(t, tk.seq, len, tk.result);
-	task = tk.wake ? READ_ONCE(t->task) : NULL;
-	if (task) {
-		trace_kth_wakeup(t, tk.depth);
-		wake_up_process(task);
+	if (unlikely(tk.wake)) {
+		task = READ_ONCE(t->task);
+		if (task) {
+			trace_kth_wakeup(t, tk.depth);
+			wake_up_process(task);
+		}
 	}
 	local_irq_restore(flags);
 	if (unlikely(tk.floor))
