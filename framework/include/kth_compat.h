@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * kth_compat.h - every kernel-version difference kthelper deals with.
+ * kth_compat.h - every kernel-version difference that kthelper.h and the
+ * framework deal with; installed with kthelper.h, so it carries nothing
+ * else.  The test modules' own are in tests/selftest/kth_test_compat.h.
  *
- * Nothing else in the tree tests LINUX_VERSION_CODE: code calls the
- * helpers below and stays the same on every supported kernel (5.10+).
+ * Nothing but these compat headers tests LINUX_VERSION_CODE: code calls
+ * the helpers below and stays the same on every supported kernel (5.10+).
  *
  * A version test stays only where the older API exists on every kernel the
  * test sends to it, so that no backport can break it.  Where a distribution
@@ -16,7 +18,6 @@
 
 #include <linux/version.h>
 #include <linux/module.h>
-#include <linux/preempt.h>
 
 /*
  * kvmalloc(), kvcalloc() and kvfree() moved from <linux/mm.h> to
@@ -55,13 +56,6 @@
 #define MODULE_IMPORT_NS(ns)		MODULE_INFO(import_ns, __stringify(ns))
 #endif
 
-/* in_hardirq() replaced in_irq() in 5.11. */
-#ifdef in_hardirq
-#define kth_in_hardirq()	in_hardirq()
-#else
-#define kth_in_hardirq()	in_irq()
-#endif
-
 /* del_timer_sync() became timer_delete_sync() in 6.2 (and went in 6.15). */
 #if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
 #define kth_timer_delete_sync(timer)	timer_delete_sync(timer)
@@ -74,20 +68,6 @@
 #define kth_timer_container(var, timer, field)	from_timer(var, timer, field)
 #else
 #define kth_timer_container(var, timer, field)	timer_container_of(var, timer, field)
-#endif
-
-/* hrtimer_setup() replaced hrtimer_init() + .function in 6.13. */
-#if KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE
-#define kth_hrtimer_setup(timer, fn, clock, mode)	\
-	hrtimer_setup(timer, fn, clock, mode)
-#else
-#define kth_hrtimer_setup(timer, fn, clock, mode)	\
-	do {						\
-		struct hrtimer *__kth_timer = (timer);	\
-							\
-		hrtimer_init(__kth_timer, clock, mode);	\
-		__kth_timer->function = fn;		\
-	} while (0)
 #endif
 
 /*
