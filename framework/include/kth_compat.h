@@ -2,7 +2,9 @@
 /*
  * kth_compat.h - every kernel-version difference that kthelper.h and the
  * framework deal with; installed with kthelper.h, so it carries nothing
- * else.  The test modules' own are in tests/selftest/kth_test_compat.h.
+ * else.  A sample driver's own differences are in its directory
+ * (drivers/netbufwatch/netbufwatch_compat.h), the test modules' in
+ * tests/selftest/kth_test_compat.h.
  *
  * Nothing but these compat headers tests LINUX_VERSION_CODE: code calls
  * the helpers below and stays the same on every supported kernel (5.10+).
@@ -96,19 +98,6 @@
 #else
 #define kth_kobject_init(kobj, ktype)	\
 	kobject_init(kobj, (struct kobj_type *)(ktype))
-#endif
-
-/*
- * softnet_data's count of backlog drops: an unsigned int, an atomic_t
- * since 6.10, then per-NUMA-node counters read by numa_drop_read() (7.2).
- */
-#if defined(KTH_HAVE_SOFTNET_DROP_COUNTERS)
-#define kth_softnet_dropped(sd)	\
-	((unsigned int)numa_drop_read(&(sd)->drop_counters))
-#elif defined(KTH_HAVE_SOFTNET_ATOMIC_DROPPED)
-#define kth_softnet_dropped(sd)	((unsigned int)atomic_read(&(sd)->dropped))
-#else
-#define kth_softnet_dropped(sd)	READ_ONCE((sd)->dropped)
 #endif
 
 #endif /* KTH_PROBED */
