@@ -4,6 +4,9 @@
 # work (it reads ./Kbuild); this file only picks the kernel and delegates.
 #
 #   make [KERNELRELEASE=6.1.0-56-amd64 | KVER=... | KDIR=/path/to/build]
+#                     the product: the framework and the sample drivers
+#   make tests        that, then the test modules (tests/Kbuild) and the
+#                     template against it
 #   make check        all tests (boots real kernels in QEMU)
 #   make check-static [M=DIR]   the static analysis gate (scripts/kth-check)
 #   make check-matrix every scenario on bullseye 5.10 .. sid, generic and -rt
@@ -69,7 +72,7 @@ kth-check-kdir = $(if $(KTH_IN_ROOT),, \
 	$(if $(filter kth-kernel-cc-failed,$(kth-kernel-cc)), \
 		$(error kthelper: no compiler for the kernel in $(KDIR): see the line above)))
 
-.PHONY: all modules clean check check-ready check-static check-static-ready
+.PHONY: all modules tests clean check check-ready check-static check-static-ready
 .PHONY: demo demo-ready setup new-driver
 
 all: modules
@@ -78,8 +81,23 @@ modules:
 	$(kth-check-kdir)
 	$(KTH_IN_ROOT) $(MAKE) -C $(KDIR) M=$(CURDIR) $(kth-kernel-cc) modules
 
+# The test modules (tests/Kbuild: kth_selftest, kth_stress, kth_bench,
+# kth_failarm) and the template, each built as a driver out of the tree is:
+# against the framework's headers and the Module.symvers just written.
+# ./Kbuild lists the product only: DKMS ships it as it is.
+kth-test-args = $(kth-kernel-cc) KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers \
+	KTH_INCLUDE=$(CURDIR)/framework/include
+
+tests: modules
+	$(KTH_IN_ROOT) $(MAKE) -C $(KDIR) M=$(CURDIR)/tests $(kth-test-args) modules
+	$(KTH_IN_ROOT) $(MAKE) -C $(KDIR) M=$(CURDIR)/templates/kth_template $(kth-test-args) modules
+
+kth-clean-args = $(filter-out kth-kernel-cc-failed,$(kth-kernel-cc)) clean
+
 clean:
-	$(KTH_IN_ROOT) $(MAKE) -C $(KDIR) M=$(CURDIR) $(filter-out kth-kernel-cc-failed,$(kth-kernel-cc)) clean
+	$(KTH_IN_ROOT) $(MAKE) -C $(KDIR) M=$(CURDIR)/templates/kth_template $(kth-clean-args)
+	$(KTH_IN_ROOT) $(MAKE) -C $(KDIR) M=$(CURDIR)/tests $(kth-clean-args)
+	$(KTH_IN_ROOT) $(MAKE) -C $(KDIR) M=$(CURDIR) $(kth-clean-args)
 	rm -rf build
 
 setup:
@@ -155,7 +173,7 @@ demo: setup
 	$(MAKE) --no-print-directory demo-ready
 
 demo-ready:
-	$(MAKE) modules
+	$(MAKE) tests
 	tests/run --kver $(KERNELRELEASE) --demo
 
 new-driver:

@@ -28,6 +28,7 @@
 #include <net/tcp.h>
 #include <net/udp.h>
 #include <kthelper.h>
+#include "netbufwatch_compat.h"
 
 MODULE_IMPORT_NS(KTH_NS);
 
@@ -232,7 +233,7 @@ static u64 netbuf_backlog_drops(void)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += kth_softnet_dropped(&per_cpu(softnet_data, cpu));
+		sum += netbuf_softnet_dropped(&per_cpu(softnet_data, cpu));
 	return sum;
 }
 

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * kth_compat.h - every kernel-version difference kthelper deals with.
+ * kth_compat.h - every kernel-version difference that kthelper.h and the
+ * framework deal with; installed with kthelper.h, so it carries nothing
+ * else.  A sample driver's own differences are in its directory
+ * (drivers/netbufwatch/netbufwatch_compat.h), the test modules' in
+ * tests/selftest/kth_test_compat.h.
  *
- * Nothing else in the tree tests LINUX_VERSION_CODE: code calls the
- * helpers below and stays the same on every supported kernel (5.10+).
+ * Nothing but these compat headers tests LINUX_VERSION_CODE: code calls
+ * the helpers below and stays the same on every supported kernel (5.10+).
  *
  * A version test stays only where the older API exists on every kernel the
  * test sends to it, so that no backport can break it.  Where a distribution
@@ -16,7 +20,6 @@
 
 #include <linux/version.h>
 #include <linux/module.h>
-#include <linux/preempt.h>
 
 /*
  * kvmalloc(), kvcalloc() and kvfree() moved from <linux/mm.h> to
@@ -55,13 +58,6 @@
 #define MODULE_IMPORT_NS(ns)		MODULE_INFO(import_ns, __stringify(ns))
 #endif
 
-/* in_hardirq() replaced in_irq() in 5.11. */
-#ifdef in_hardirq
-#define kth_in_hardirq()	in_hardirq()
-#else
-#define kth_in_hardirq()	in_irq()
-#endif
-
 /* del_timer_sync() became timer_delete_sync() in 6.2 (and went in 6.15). */
 #if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
 #define kth_timer_delete_sync(timer)	timer_delete_sync(timer)
@@ -74,20 +70,6 @@
 #define kth_timer_container(var, timer, field)	from_timer(var, timer, field)
 #else
 #define kth_timer_container(var, timer, field)	timer_container_of(var, timer, field)
-#endif
-
-/* hrtimer_setup() replaced hrtimer_init() + .function in 6.13. */
-#if KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE
-#define kth_hrtimer_setup(timer, fn, clock, mode)	\
-	hrtimer_setup(timer, fn, clock, mode)
-#else
-#define kth_hrtimer_setup(timer, fn, clock, mode)	\
-	do {						\
-		struct hrtimer *__kth_timer = (timer);	\
-							\
-		hrtimer_init(__kth_timer, clock, mode);	\
-		__kth_timer->function = fn;		\
-	} while (0)
 #endif
 
 /*
@@ -116,19 +98,6 @@
 #else
 #define kth_kobject_init(kobj, ktype)	\
 	kobject_init(kobj, (struct kobj_type *)(ktype))
-#endif
-
-/*
- * softnet_data's count of backlog drops: an unsigned int, an atomic_t
- * since 6.10, then per-NUMA-node counters read by numa_drop_read() (7.2).
- */
-#if defined(KTH_HAVE_SOFTNET_DROP_COUNTERS)
-#define kth_softnet_dropped(sd)	\
-	((unsigned int)numa_drop_read(&(sd)->drop_counters))
-#elif defined(KTH_HAVE_SOFTNET_ATOMIC_DROPPED)
-#define kth_softnet_dropped(sd)	((unsigned int)atomic_read(&(sd)->dropped))
-#else
-#define kth_softnet_dropped(sd)	READ_ONCE((sd)->dropped)
 #endif
 
 #endif /* KTH_PROBED */

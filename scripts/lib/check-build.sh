@@ -2,14 +2,17 @@
 # shellcheck shell=bash
 #
 # check-build.sh - scripts/kth-check's builds, sourced by it: a W=1 build
-# and a sparse build (C=2) of the kernel targets in a copy of the tree (a
-# target outside the project, or one the project's Kbuild does not build,
-# in a copy of its own against the framework), their reports filed by
+# and a sparse build (C=2) of the kernel targets in a copy of the tree (the
+# product by ./Kbuild; a tree of modules of its own, such as tests/Kbuild,
+# whole, against the product, as `make tests` builds it; a target outside
+# the project, or one no Kbuild of the project builds, in a copy of its
+# own against the framework), their reports filed by
 # target (findings.w1-build.I, findings.sparse.I), reports inside the
 # kernel's own headers counted and shown as ignored ($build_notes).
 
 build_notes=()	# notes printed before the summary
 declare -A extdir=()	# target -> its own build directory (see above)
+subtrees=()	# trees of modules of their own in the project, built whole
 tree=		# the copy of the project that is built
 
 kmake() { # LOG ARGS...
@@ -22,7 +25,7 @@ kmake() { # LOG ARGS...
 # Builds run on a copy of the tree, so that nothing is written into it and
 # a build in progress in the tree itself does not disturb this one.
 run_builds() {
-	local t0 i d
+	local t0 i d n
 	t0=$EPOCHREALTIME
 	tree=$work/tree
 	mkdir -p "$tree"
@@ -34,6 +37,12 @@ run_builds() {
 	# ext DIR for target I: where it is built when the project's Kbuild
 	# does not build it (a driver of your own, or one not yet listed).
 	kmake "$work/w1.log" M="$tree" W=1 || true
+	find_subtrees
+	for n in "${!subtrees[@]}"; do
+		kmake "$work/w1.sub.$n.log" M="$tree/${subtrees[$n]}" W=1 \
+			KBUILD_EXTRA_SYMBOLS="$tree/Module.symvers" \
+			KCFLAGS="-I$tree/framework/include" KTH_INCLUDE="$tree/framework/include" || true
+	done
 	for i in "${kernel_targets[@]}"; do
 		if [[ ${tinside[$i]} -eq 1 ]]; then
 			d=$tree/${tdir[$i]#"$topdir"/}
@@ -56,6 +65,11 @@ run_builds() {
 
 	t0=$EPOCHREALTIME
 	kmake "$work/sparse.log" M="$tree" W=1 C=2 CHECK=sparse || true
+	for n in "${!subtrees[@]}"; do
+		kmake "$work/sparse.sub.$n.log" M="$tree/${subtrees[$n]}" W=1 C=2 CHECK=sparse \
+			KBUILD_EXTRA_SYMBOLS="$tree/Module.symvers" \
+			KCFLAGS="-I$tree/framework/include" KTH_INCLUDE="$tree/framework/include" || true
+	done
 	for i in "${!extdir[@]}"; do
 		kmake "$work/sparse.ext.$i.log" M="${extdir[$i]}" W=1 C=2 CHECK=sparse \
 			KBUILD_EXTRA_SYMBOLS="$tree/Module.symvers" \
@@ -63,6 +77,22 @@ run_builds() {
 	done
 	stage_secs[sparse]=$(elapsed "$t0")
 	file_build_reports
+}
+
+# find_subtrees: the directories of the project below the top whose
+# Kbuild lists only directories (tests/), where a kernel target is.
+find_subtrees() {
+	local d i
+	while IFS= read -r d; do
+		kbuild_only_dirs "$topdir/$d/Kbuild" || continue
+		for i in "${kernel_targets[@]}"; do
+			if [[ ${tdir[$i]} == "$topdir/$d"/* ]]; then
+				subtrees+=("$d")
+				break
+			fi
+		done
+	done < <(cd "$topdir" && find . -mindepth 2 \( -path ./.git -o -path ./build \) -prune \
+		-o -name Kbuild -type f -printf '%h\n' | sed 's|^\./||' | sort)
 }
 
 # File the builds' reports by target.
@@ -75,6 +105,7 @@ file_build_reports() {
 	done
 	for check in w1-build sparse; do
 		logs=("$work/${check%-build}.log")
+		for i in "${!subtrees[@]}"; do logs+=("$work/${check%-build}.sub.$i.log"); done
 		for i in "${!extdir[@]}"; do logs+=("$work/${check%-build}.ext.$i.log"); done
 		cat "${logs[@]}" | sed "${mapsed[@]}" >"$work/$check.all"
 		: >"$work/$check.elsewhere"

@@ -34,12 +34,20 @@ add_target() { # DIR NAME
 	fi
 }
 
+# kbuild_only_dirs KBUILD: it builds no object of its own, only directories.
+kbuild_only_dirs() {
+	! grep -qE '^[^#]*\.o\b' "$1"
+}
+
 # find_targets DIR...: the targets, and the files of each.
 find_targets() {
 	local d a i prune
 	if [[ $# -eq 0 ]]; then
+		# a Kbuild that only lists directories (the top's, tests/')
+		# is no target: its directories are
 		while IFS= read -r d; do
-			[[ $d == "$topdir" ]] || add_target "$d" "${d#"$topdir"/}"
+			! kbuild_only_dirs "$d/Kbuild" || continue
+			add_target "$d" "${d#"$topdir"/}"
 		done < <(find "$topdir" \( -path "$topdir/.git" -o -path "$topdir/build" \
 			-o -path "$staticdir" \) -prune -o -name Kbuild -type f -printf '%h\n' | sort)
 		if compgen -G "$topdir/tests/guest/*.c" >/dev/null; then

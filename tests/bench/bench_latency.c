@@ -17,7 +17,7 @@
 #include <linux/sort.h>
 #include <linux/timekeeping.h>
 #include <linux/workqueue.h>
-#include <kth_compat.h>
+#include <kth_test_compat.h>
 #include "bench.h"
 
 static unsigned int lat_samples = 2000;

@@ -19,7 +19,6 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/wait.h>
-#include <kth_compat.h>
 #include "bench.h"
 
 /* Slots of a MECH_PERCPU ring (it wraps: nothing reads it). */

@@ -17,7 +17,7 @@
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/string.h>
-#include <kth_compat.h>
+#include <kth_test_compat.h>
 #include "bench.h"
 
 #define BENCH_IRQ_PERIOD_NS	(BENCH_IRQ_PERIOD_US * NSEC_PER_USEC)

@@ -27,6 +27,7 @@
 #include <linux/suspend.h>
 #include <linux/timekeeping.h>
 #include <kthelper.h>
+#include "kth_test_compat.h"
 #include "kth_ktap.h"
 
 MODULE_IMPORT_NS(KTH_NS);

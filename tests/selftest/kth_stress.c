@@ -42,6 +42,7 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <kthelper.h>
+#include "kth_test_compat.h"
 #include "kth_ktap.h"
 
 MODULE_IMPORT_NS(KTH_NS);

@@ -46,6 +46,7 @@ private_source() {
 	mods=$(conf_modules <"$src/dkms.conf")
 	out=$(cd "$src" && find . -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '*.cmd' -o -name 'tests' -o -name 'templates')
 	check source-only-sources "build outputs or test code in the source: $out" test -z "$out"
+	check source-kbuild-as-is "the source's Kbuild is not the tree's as it is" cmp -s "$topdir/Kbuild" "$src/Kbuild"
 	check source-version "staged PACKAGE_VERSION is not $version" grep -qx "PACKAGE_VERSION=\"$version\"" "$src/dkms.conf"
 	check source-hook-executable "scripts/packaging/dkms-hook missing or not executable" test -x "$src/scripts/packaging/dkms-hook"
 }
