@@ -120,6 +120,12 @@ check-ready:
 	tests/tiers/kth-check-fast --kver $(KERNELRELEASE) --stress $(KTH_STRESS) \
 		$(if $(filter command line environment,$(origin KVER) $(origin KERNELRELEASE)),,--default)
 
+# Documentation/results.rst from the last make check's build/check
+# (tests/tiers/kth-results; FROM=DIR for another tree's, a fresh clone's).
+.PHONY: results
+results:
+	tests/tiers/kth-results $(if $(FROM),--from $(FROM))
+
 # Every scenario on every supported kernel, generic and -rt, each built in
 # a root of its Debian suite (tests/tiers/kth-check-matrix).
 .PHONY: check-matrix
