@@ -5,7 +5,8 @@
  */
 #include <linux/string.h>
 #include <linux/ctype.h>
-#include "kth_thread.h"
+#include <linux/export.h>
+#include <kthelper.h>
 
 /*
  * Kept as is: ASCII letters, digits and ". _ - , : + @".  Everything else
