@@ -124,10 +124,10 @@ struct kth_thread {
 	int setup_result;
 
 	/*
-	 * Apart from the read-mostly fields above that posts and the thread
-	 * both read on every event (@task, @ops): @queue keeps what every
-	 * post writes, what posts read and the thread's own fields on cache
-	 * lines of their own.
+	 * Apart from the read-mostly fields above (a post reads @event_size,
+	 * and @task to wake the thread; the thread reads @ops and @phase on
+	 * every event): @queue keeps what every post writes, what posts read
+	 * and the thread's own fields on cache lines of their own.
 	 */
 	struct kth_queue queue ____cacheline_aligned_in_smp;
 	u64 cur_seq;
