@@ -48,7 +48,6 @@ struct kth_env {
 
 void kth_rate_init(struct kth_thread *t, unsigned int burst,
 		   unsigned int rate);
-int kth_helper_validate(const char *path, size_t len);
 int kth_set_helper_buf(struct kth_thread *t, const char *buf, size_t len);
 
 #endif /* _KTH_NOTIFY_H */

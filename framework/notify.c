@@ -46,7 +46,7 @@ static bool kth_rate_allow(struct kth_thread *t)
 	return true;
 }
 
-/**
+/*
  * kth_helper_validate() - is this an acceptable helper path?
  * @path: candidate, not necessarily NUL-terminated
  * @len: its length
@@ -54,7 +54,7 @@ static bool kth_rate_allow(struct kth_thread *t)
  * Return: 0 if @path is empty (helper off) or an absolute path shorter
  * than %KTH_HELPER_MAX of printable characters; -EINVAL otherwise.
  */
-int kth_helper_validate(const char *path, size_t len)
+static int kth_helper_validate(const char *path, size_t len)
 {
 	size_t i;
 
