@@ -13,6 +13,17 @@ tname=()	# name in results: path relative to the project, or as given
 tkind=()	# kernel | user | shell
 tinside=()	# 1 if inside the project
 kernel_targets=()	# the indexes of the kernel targets
+# kind_of DIR: shell (the project's tools/*/), kernel (a Kbuild or a
+# Makefile: a module's directory) or user (C with neither: programs)
+kind_of() {
+	if [[ $1 == "$topdir"/tools/* ]]; then
+		echo shell
+	elif [[ -e $1/Kbuild || -e $1/Makefile ]] || ! compgen -G "$1/*.c" >/dev/null; then
+		echo kernel
+	else
+		echo user
+	fi
+}
 add_target() { # DIR NAME
 	local dir=$1 name=$2 i
 	for i in "${!tdir[@]}"; do
@@ -20,13 +31,7 @@ add_target() { # DIR NAME
 	done
 	tdir+=("$dir")
 	tname+=("$name")
-	if [[ $dir == "$topdir/tests/guest" ]]; then
-		tkind+=(user)
-	elif [[ $dir == "$topdir"/tools/* ]]; then
-		tkind+=(shell)
-	else
-		tkind+=(kernel)
-	fi
+	tkind+=("$(kind_of "$dir")")
 	if [[ $dir == "$topdir"/* ]]; then
 		tinside+=(1)
 	else
@@ -50,9 +55,13 @@ find_targets() {
 			add_target "$d" "${d#"$topdir"/}"
 		done < <(find "$topdir" \( -path "$topdir/.git" -o -path "$topdir/build" \
 			-o -path "$staticdir" \) -prune -o -name Kbuild -type f -printf '%h\n' | sort)
-		if compgen -G "$topdir/tests/guest/*.c" >/dev/null; then
-			add_target "$topdir/tests/guest" tests/guest
-		fi
+		# user-space programs: C in a directory that no Kbuild builds,
+		# outside the kernel targets (their probes/ are theirs)
+		while IFS= read -r d; do
+			[[ $(kind_of "$d") == user && -z $(owner_of "$d/x") ]] || continue
+			add_target "$d" "${d#"$topdir"/}"
+		done < <(find "$topdir" \( -path "$topdir/.git" -o -path "$topdir/build" \
+			-o -path "$staticdir" \) -prune -o -name '*.c' -type f -printf '%h\n' | sort -u)
 		for d in "$topdir"/tools/*/; do
 			[[ ! -d $d ]] || add_target "${d%/}" "tools/$(basename "$d")"
 		done

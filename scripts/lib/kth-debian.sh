@@ -27,7 +27,7 @@ kth_keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 kth_apt_max_age=${KTH_APT_MAX_AGE:-86400}
 kth_suites=(bullseye bookworm trixie sid)
 # The supported kernels, as kth-kernel resolve names them: every module
-# builds for each (tests/tiers/kth-build-matrix), and make deb-modules-all
+# builds for each (tests/harness/kth-build-matrix), and make deb-modules-all
 # packages each.
 kth_matrix_targets="bullseye bullseye-rt bookworm bookworm-rt bookworm-6.12 bookworm-6.12-rt trixie trixie-rt sid sid-rt"
 

@@ -6,8 +6,8 @@
 # the guest scenarios' checks (tests/harness/kth-lint-guest and its
 # --selftest), kthctl against a fake sysfs tree
 # (tests/harness/kth-kthctl-check --ktap), the build matrix
-# (tests/tiers/kth-build-matrix --ktap), the builds against the kernel
-# trees already built (tests/tiers/kth-tree-builds --ktap) and the
+# (tests/harness/kth-build-matrix --ktap), the builds against the kernel
+# trees already built (tests/harness/kth-tree-builds --ktap) and the
 # clean-log judge's selftest (run-judge.sh) before any boot, their results
 # static.*, their logs in build/static/.
 
@@ -31,9 +31,9 @@ run_static_stage() {
 	lint_self_rc=$?
 	"$harness/kth-kthctl-check" --ktap >"$staticlog/kthctl.log" 2>&1
 	kthctl_rc=$?
-	"$tiers/kth-build-matrix" --ktap >"$staticlog/build-matrix.log" 2>&1
+	"$harness/kth-build-matrix" --ktap >"$staticlog/build-matrix.log" 2>&1
 	matrix_rc=$?
-	"$tiers/kth-tree-builds" --ktap >"$staticlog/trees.log" 2>&1
+	"$harness/kth-tree-builds" --ktap >"$staticlog/trees.log" 2>&1
 	trees_rc=$?
 	set -e
 	secs=$(elapsed_since "$start")

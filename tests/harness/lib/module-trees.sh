@@ -3,7 +3,7 @@
 #
 # module-trees.sh - the project's module trees, as the top Makefile's
 # `make tests` builds them, sourced by the builders of the tests
-# (tests/harness/kth-build-modules, tests/tiers/kth-build-matrix): the
+# (tests/harness/kth-build-modules, tests/harness/kth-build-matrix): the
 # product (./Kbuild), then, against its Module.symvers and headers, the
 # test modules (tests/Kbuild) and the template (templates/kth_template).
 
