@@ -2,11 +2,15 @@
 # shellcheck shell=bash
 #
 # check-report.sh - scripts/kth-check's results, sourced by it: one result
-# a check (result: a human line, or a KTH-RESULT line with the findings on
-# "# " lines after it), notes, the closing summary and exit status
-# (finish), and the findings of each check filed by the target they are in
+# a check (result: a human line, or with --ktap a KTAP result,
+# scripts/lib/ktap.sh, with the findings on "# " lines after it), notes,
+# the closing summary and exit status (finish), and the findings of each check filed by the target they are in
 # (distribute, report).  scripts/lib/check-*.sh are the parts of
 # kth-check, one concern each; they use its variables and log()/die().
+
+# shellcheck source=scripts/lib/ktap.sh
+. "$here/lib/ktap.sh"
+[[ $ktap -eq 0 ]] || ktap_print_header
 
 nchecks=0
 nfailed=0
@@ -21,13 +25,7 @@ result() {
 	*) nfailed=$((nfailed + 1)) ;;
 	esac
 	if [[ $ktap -eq 1 ]]; then
-		if [[ $status == ok ]]; then
-			echo "KTH-RESULT ok $name${reason:+ # $reason}"
-		elif [[ $status == skip ]]; then
-			echo "KTH-RESULT skip $name # $reason"
-		else
-			echo "KTH-RESULT not ok $name # $reason"
-		fi
+		ktap_result "$status" "$name" "$reason"
 		if [[ -n $file && -s $file ]]; then
 			while IFS= read -r line; do
 				n=$((n + 1))
@@ -62,6 +60,7 @@ finish() {
 	[[ $nskipped -eq 0 ]] || line+=", $nskipped skipped"
 	line+=", $(elapsed "$start_all") s"
 	note "$line"
+	[[ $ktap -eq 0 ]] || ktap_finished || true
 	[[ $nfailed -eq 0 ]] || exit 1
 	exit 0
 }

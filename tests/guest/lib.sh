@@ -9,63 +9,20 @@
 #	kth_insmod kthelper || { not_ok load-kthelper "insmod failed"; exit 1; }
 #	check_eq thread-state running "$(sysfs_get kth_template state)"
 #
-# Results go to stdout as one line each, which tests/run turns into KTAP:
-#	KTH-RESULT ok NAME
-#	KTH-RESULT not ok NAME # REASON
-#	KTH-RESULT skip NAME # WHY
-# NAME must be unique within the scenario; spaces in it become dashes.
+# Results are KTAP (scripts/lib/ktap.sh, in the guest at /lib/kth/ktap.sh,
+# sourced here): ok NAME, not_ok NAME REASON, skip NAME WHY,
+# check NAME [-m WHY] CMD [ARGS...], check_eq NAME EXPECTED ACTUAL.
+# tests/guest/init frames each scenario's as one KTAP document (version
+# line, the results numbered through KTAP_STATE, the plan at the end),
+# which tests/run collects.  NAME must be unique within the scenario.
 
 KTH_SYSFS=/sys/kernel/kthelper
 KTH_MODDIR=/lib/modules/kth
 KTH_MARK_SEQ=0
 KTH_MARK=
 
-_kth_name() {
-	printf '%s' "$1" | tr ' \t\n' '---'
-}
-
-_kth_oneline() {
-	printf '%s' "$*" | tr '\n\t' '  '
-}
-
-# ok NAME
-ok() {
-	echo "KTH-RESULT ok $(_kth_name "$1")"
-}
-
-# not_ok NAME REASON...
-not_ok() {
-	_kth_n=$(_kth_name "$1")
-	shift
-	echo "KTH-RESULT not ok $_kth_n # $(_kth_oneline "$*")"
-}
-
-# skip NAME WHY...
-skip() {
-	_kth_n=$(_kth_name "$1")
-	shift
-	echo "KTH-RESULT skip $_kth_n # $(_kth_oneline "$*")"
-}
-
-# check NAME CMD [ARGS...]: ok if CMD exits 0, else not ok with the command.
-check() {
-	_kth_n=$1
-	shift
-	if "$@"; then
-		ok "$_kth_n"
-	else
-		not_ok "$_kth_n" "failed (rc=$?): $*"
-	fi
-}
-
-# check_eq NAME EXPECTED ACTUAL
-check_eq() {
-	if [ "$2" = "$3" ]; then
-		ok "$1"
-	else
-		not_ok "$1" "expected '$2' got '$3'"
-	fi
-}
+# shellcheck source=scripts/lib/ktap.sh
+. "${KTH_KTAP_LIB:-/lib/kth/ktap.sh}"
 
 # wait_for TIMEOUT_S CMD [ARGS...]: poll CMD every 50 ms until it exits 0.
 # Returns 0 as soon as it does, 1 once TIMEOUT_S (whole seconds) have passed.

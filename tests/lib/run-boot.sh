@@ -24,7 +24,7 @@ run_vm() {
 	"$harness/kth-vm" "$@" 2>"$vmerr"
 }
 
-# The results of the host preparations (run_preps): their KTH-RESULT
+# The results of the host preparations (run_preps): their KTAP results
 # lines and NAME.prep.
 collect_preps() {
 	local name preplog

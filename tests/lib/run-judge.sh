@@ -93,7 +93,7 @@ judge_selftest() {
 # would then turn the SIGPIPE of the first grep into "no bad line".
 judge_clean_log() { # NAME LOGFILE
 	local name=$1 logfile=$2 bad first nbad
-	bad=$(without_injected_alloc_reports "$logfile" | grep -v 'KTH-RESULT' |
+	bad=$(without_injected_alloc_reports "$logfile" | grep -vE '^(not )?ok [0-9]+ ' |
 	      grep -E "$bad_log") || bad=
 	if [[ -z $bad ]]; then
 		add_result ok "$name.clean-log"

@@ -2,8 +2,8 @@
 # shellcheck shell=bash
 #
 # run-results.sh - tests/run's result bookkeeping, sourced by it: the
-# results in order (add_result, add_note), the KTH-RESULT lines of a log
-# turned into results (collect_results) and the KTAP printed at the end
+# results in order (add_result, add_note), the KTAP results of a log
+# turned into its results (collect_results) and the KTAP printed at the end
 # (print_ktap).  tests/lib/run-*.sh are the parts of tests/run, one concern
 # each; they use its variables and log()/die().
 #
@@ -41,38 +41,60 @@ add_note() { add_entry note "${cur_group:-run}" "$1" ""; }
 # A KTAP diagnostic "# GROUP: TEXT", in GROUP's subtest.
 add_diag() { add_entry diag "${1%%: *}" "$1" ""; }
 
-# Turn the KTH-RESULT lines of FILE into results; counts them in $collected.
-# With a third argument, the lines a guest scenario prints starting with
-# "# " (its figures) become KTAP diagnostics too.
+# Turn the KTAP result lines of FILE (a guest's console log, a host
+# program's output: scripts/lib/ktap.sh) into results named PREFIX.NAME;
+# counts them in $collected.  Lines of the guest's dmesg dump are not
+# results (the in-kernel tests' KTAP is in it, read by the scenarios).
+# Where a document has a plan ("1..N", first or last), N must be the
+# number of its results: else PREFIX.plan fails (a result line lost or
+# garbled on the console).  With a third argument, the lines a guest scenario prints
+# starting with "# " (its figures) become KTAP diagnostics too.
 collect_results() {
-	local file=$1 prefix=$2 diag=${3:-} line rest reason in_dmesg=0
+	local file=$1 prefix=$2 diag=${3:-} line res name dir in_dmesg=0 doc=0 plan=
 	collected=0
 	while IFS= read -r line; do
 		case $line in
 		*KTH-DMESG-BEGIN*) in_dmesg=1; continue ;;
 		*KTH-DMESG-END*) in_dmesg=0; continue ;;
-		*KTH-RESULT\ *) [[ $in_dmesg -eq 0 ]] || continue ;;
+		"KTAP version "*)
+			[[ $in_dmesg -eq 0 ]] || continue
+			check_plan "$prefix" "$plan" "$doc"
+			doc=0 plan=
+			continue
+			;;
+		"ok "[0-9]* | "not ok "[0-9]*) [[ $in_dmesg -eq 0 ]] || continue ;;
+		1..[0-9]*)
+			[[ $in_dmesg -eq 0 && $line =~ ^1\.\.([0-9]+)$ ]] || continue
+			plan=${BASH_REMATCH[1]}
+			continue
+			;;
 		"# "*)
-			[[ -z $diag || $in_dmesg -eq 1 ]] || add_diag "$prefix: ${line#\# }"
+			[[ -z $diag || $in_dmesg -eq 1 || $line == "# Totals: "* ]] ||
+				add_diag "$prefix: ${line#\# }"
 			continue
 			;;
 		*) continue ;;
 		esac
-		rest=${line#*KTH-RESULT }
-		reason=
-		if [[ $rest == *" # "* ]]; then
-			reason=${rest#*" # "}
-			rest=${rest%%" # "*}
-		fi
-		read -r rest <<<"$rest"	# trim
-		case $rest in
-		"ok "*) add_result ok "$prefix.${rest#ok }" ;;
-		"not ok "*) add_result "not ok" "$prefix.${rest#not ok }" "$reason" ;;
-		"skip "*) add_result ok "$prefix.${rest#skip }" "SKIP $reason" ;;
-		*) add_result "not ok" "$prefix.malformed-result" "$line" ;;
+		dir=
+		[[ $line != *" # "* ]] || dir=${line#*" # "}
+		res=${line%%" # "*}
+		name=${res#*ok }	# "N NAME"
+		name=${name#* }
+		case $res:$dir in
+		"not ok "*) add_result "not ok" "$prefix.$name" "$dir" ;;
+		*:SKIP*) dir=${dir#SKIP}; add_result ok "$prefix.$name" "SKIP ${dir# }" ;;
+		*) add_result ok "$prefix.$name" ;;
 		esac
 		collected=$((collected + 1))
+		doc=$((doc + 1))
 	done <"$file"
+	check_plan "$prefix" "$plan" "$doc"
+}
+# check_plan PREFIX PLAN N: a document's plan (if it had one) against the
+# N results read
+check_plan() {
+	[[ -z $2 || $2 -eq $3 ]] ||
+		add_result "not ok" "$1.plan" "the plan says $2 results, $3 were read (a result line lost or garbled?)"
 }
 
 # Print the results as KTAP, one subtest per group (each with its plan,

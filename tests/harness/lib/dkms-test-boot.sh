@@ -47,24 +47,17 @@ boot_dkms_modules() {
 			dkms_boot_once
 		fi
 		# The guest's results, outside its dmesg dump, as guest.NAME.
-		while read -r st rest; do
-			case $st in
-			ok) ok "guest.$rest" ;;
-			skip) skip "guest.${rest%% # *}" "${rest#* # }" ;;
-			not) rest=${rest#ok }; not_ok "guest.${rest%% # *}" "${rest#* # }" ;;
-			esac
-		done < <(awk '/KTH-DMESG-BEGIN/ { d = 1 } /KTH-DMESG-END/ { d = 0; next }
-			!d && /KTH-RESULT / { sub(/.*KTH-RESULT /, ""); print }' "$vmlog")
+		ktap_relay guest <"$vmlog"
 		end=$(grep -o 'KTH-SCENARIO-END dkms rc=[0-9]*' "$vmlog" | tail -n 1)
 		if death=$(early_death "$vmlog" "$rc"); then
 			not_ok guest.completed "kernel died before the scenario began: $death"
 		else
-			check guest.completed "kth-vm exit $rc, '${end:-no KTH-SCENARIO-END}', see $vmlog" \
+			check guest.completed -m "kth-vm exit $rc, '${end:-no KTH-SCENARIO-END}', see $vmlog" \
 				test "$rc" -eq 0 -a "$end" = "KTH-SCENARIO-END dkms rc=0"
 		fi
 		bad_log=${KTH_BAD_LOG:-'Oops|(^|[^A-Za-z_])BUG:|WARNING:|Kernel panic|Call Trace:'}
-		bad=$(grep -v 'KTH-RESULT' "$vmlog" | grep -E -m 1 "$bad_log")
-		check guest.clean-log "bad kernel log line: ${bad:0:120}" test -z "$bad"
+		bad=$(grep -vE '^(not )?ok [0-9]+ ' "$vmlog" | grep -E -m 1 "$bad_log")
+		check guest.clean-log -m "bad kernel log line: ${bad:0:120}" test -z "$bad"
 	else
 		not_ok guest.completed "kth-mkinitramfs failed, see $logs/initramfs.log"
 	fi

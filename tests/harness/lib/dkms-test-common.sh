@@ -2,31 +2,41 @@
 # shellcheck shell=bash
 #
 # dkms-test-common.sh - what every part of tests/harness/kth-dkms-test uses,
-# sourced by it: the KTH-RESULT lines (ok, not_ok, skip, check and its
-# predicates), run_logged, the modules of a dkms.conf, the kernels with
+# sourced by it: its KTAP results (scripts/lib/ktap.sh: ok, not_ok, skip,
+# check NAME -m WHY CMD..., one count across its parts; and check's
+# predicates), failed (a check failed so far), run_logged, the modules of a dkms.conf, the kernels with
 # headers, sig_check (a module's signature against a certificate) and a
 # kernel "build directory" whose make fails.  tests/harness/lib/
 # dkms-test-*.sh are the parts of kth-dkms-test, one concern each; they use
 # its variables and log()/die().
 
-failures=0
-ok() { echo "KTH-RESULT ok $1"; }
-not_ok() {
-	echo "KTH-RESULT not ok $1 # $(printf '%s' "$2" | tr '\n\t' '  ' | cut -c1-300)"
-	failures=$((failures + 1))
+# shellcheck source=scripts/lib/ktap.sh
+. "$topdir/scripts/lib/ktap.sh"
+# The parts that run as processes of their own (unshare "$0" --in-...)
+# number their results on from the same count.
+# ktap_begin: the KTAP header, and the count's file, unless this process
+# is such a part (the file is in its environment).
+ktap_top=0
+ktap_begin() {
+	[[ -z ${KTAP_STATE:-} ]] || return 0
+	KTAP_STATE=$(mktemp "${TMPDIR:-/tmp}/kth-dkms-ktap.XXXXXX")
+	export KTAP_STATE
+	trap 'rm -f "$KTAP_STATE"' EXIT
+	ktap_print_header
+	ktap_top=1
 }
-skip() { echo "KTH-RESULT skip $1 # $2"; }
+# failed: some check failed so far (in any part)
+failed() { _ktap_load; [[ $KTAP_CNT_FAIL -gt 0 ]]; }
+# finish: a part's end: false if a check failed; the process that began
+# the count prints the plan and the totals too
+finish() {
+	if [[ $ktap_top -eq 1 ]]; then ktap_finished; else ! failed; fi
+}
 # Predicates for check.
 equals() { [[ $1 == "$2" ]]; }
 has_line() { grep -qE -- "$2" <<<"$1"; }	# TEXT ERE: a line of TEXT matches
 lacks_line() { ! has_line "$@"; }
 re() { sed 's/[][\\.^$*+?(){}|/]/\\&/g' <<<"$1"; }	# STRING as an ERE
-# check NAME REASON CMD...: ok if CMD succeeds, else not ok with REASON.
-check() {
-	local name=$1 reason=$2
-	shift 2
-	if "$@"; then ok "$name"; else not_ok "$name" "$reason"; fi
-}
 
 # The kernel releases whose headers are installed where KVER's modules
 # build (this machine, or KVER's root: $inroot), one a line.

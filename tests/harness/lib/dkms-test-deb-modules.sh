@@ -43,12 +43,12 @@ deb_modules_quick() {
 		not_ok debmod-build "kth-deb-modules failed, see $logs/debmod-build.log"
 		return
 	fi
-	check debmod-file "no $deb" test -f "$deb"
-	check debmod-tools "no kthelper-tools $version next to it" \
+	check debmod-file -m "no $deb" test -f "$deb"
+	check debmod-tools -m "no kthelper-tools $version next to it" \
 		test -f "$d/out/kthelper-tools_${version}_all.deb"
 	info=$(dpkg-deb -f "$deb" Package Version Architecture Depends Provides Conflicts Description 2>&1)
 	while read -r name field; do
-		check "debmod-control-$name" "control: $info" has_line "$info" "^$field"
+		check "debmod-control-$name" -m "control: $info" has_line "$info" "^$field"
 	done <<EOF
 package Package: kthelper-modules-$(re "$kver")$
 version Version: $version_re$
@@ -62,33 +62,33 @@ EOF
 	out=$(dpkg-deb -c "$deb")
 	x=$(re "./lib/modules/$kver/updates/kthelper/")
 	for m in kthelper kth_usbwatch kth_netbufwatch; do
-		check "debmod-has-$m" "no $m.ko under updates/kthelper in the package" \
+		check "debmod-has-$m" -m "no $m.ko under updates/kthelper in the package" \
 			has_line "$out" "^-rw-r--r-- .* $x$m\\.ko$"
 	done
-	check debmod-has-cert "no certificate in the package" \
+	check debmod-has-cert -m "no certificate in the package" \
 		has_line "$out" " \\./usr/share/kthelper/signing/kthelper-modules-$(re "$kver")\\.der$"
 	rm -rf "$d/root"
 	dpkg-deb -R "$deb" "$d/root"
 	for ko in "$d/root/lib/modules/$kver/updates/kthelper/"*.ko; do
 		f=${ko##*/}
-		check "debmod-vermagic-${f%.ko}" "$f: vermagic '$(modinfo -F vermagic "$ko" 2>&1)'" \
+		check "debmod-vermagic-${f%.ko}" -m "$f: vermagic '$(modinfo -F vermagic "$ko" 2>&1)'" \
 			test "$(modinfo -F vermagic "$ko" | cut -d ' ' -f 1)" = "$kver"
 		if x=$(sig_check "$ko" "$d/root/usr/share/kthelper/signing/kthelper-modules-$kver.der"); then
 			ok "debmod-signed-${f%.ko}"
 		else
 			not_ok "debmod-signed-${f%.ko}" "$x"
 		fi
-		check "debmod-stripped-${f%.ko}" "$f still has debug information" \
+		check "debmod-stripped-${f%.ko}" -m "$f still has debug information" \
 			lacks_line "$(readelf -S "$ko" 2>&1)" '\.debug_info'
 	done
-	check debmod-postinst-depmod "the postinst runs no depmod -a for $kver" \
+	check debmod-postinst-depmod -m "the postinst runs no depmod -a for $kver" \
 		has_line "$(cat "$d/root/DEBIAN/postinst")" '^[[:space:]]*depmod -a .*"\$abi"$'
-	check debmod-postinst-secureboot "the postinst does not check Secure Boot with the shipped certificate" \
+	check debmod-postinst-secureboot -m "the postinst does not check Secure -m Boot with the shipped certificate" \
 		has_line "$(cat "$d/root/DEBIAN/postinst")" \
 		"kth-secureboot-check /usr/share/kthelper/signing/kthelper-modules-$(re "$kver")\\.der "
-	check debmod-postrm-depmod "the postrm runs no depmod -a" \
+	check debmod-postrm-depmod -m "the postrm runs no depmod -a" \
 		has_line "$(cat "$d/root/DEBIAN/postrm")" '^[[:space:]]*depmod -a "\$abi"$'
-	check debmod-md5sums "md5sums does not check" \
+	check debmod-md5sums -m "md5sums does not check" \
 		sh -c "cd '$d/root' && md5sum --quiet -c DEBIAN/md5sums"
 
 	debmod_bad_input "$d"
@@ -107,7 +107,7 @@ debmod_bad() { # DIR NAME PATTERN ARGS...
 	out=$("$topdir/scripts/kth-deb-modules" --out "$d/bad" "$@" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" >"$logs/debmod-$name.log"
-	check "debmod-$name" "exit $rc, packages: '$(cd "$d/bad" && ls ./*modules*.deb 2>/dev/null)', output: '$(tail -n 2 <<<"$out")'" \
+	check "debmod-$name" -m "exit $rc, packages: '$(cd "$d/bad" && ls ./*modules*.deb 2>/dev/null)', output: '$(tail -n 2 <<<"$out")'" \
 		eval '[[ $rc -ne 0 && -z $(ls "$d/bad" | grep modules) ]] && has_line "$out" "$pattern"'
 }
 
@@ -137,9 +137,9 @@ debmod_sbcheck() { # NAME EXPECT ARGS...
 		"$topdir/scripts/packaging/secureboot/kth-secureboot-check" "$@" 2>&1)
 	rc=$?
 	if [[ -z $expect ]]; then
-		check "debmod-sb-$name" "exit $rc, said '$out' (expected nothing)" test "$rc" -eq 0 -a -z "$out"
+		check "debmod-sb-$name" -m "exit $rc, said '$out' (expected nothing)" test "$rc" -eq 0 -a -z "$out"
 	else
-		check "debmod-sb-$name" "exit $rc, said '$out'" eval '[[ $rc -eq 0 ]] && has_line "$out" "$expect"'
+		check "debmod-sb-$name" -m "exit $rc, said '$out'" eval '[[ $rc -eq 0 ]] && has_line "$out" "$expect"'
 	fi
 }
 

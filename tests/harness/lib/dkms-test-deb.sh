@@ -16,10 +16,10 @@ deb_build_and_inspect() {
 		exit 2
 	fi
 	deb=$debdir/kthelper-dkms_${version}_all.deb
-	check deb-file "no $deb" test -f "$deb"
+	check deb-file -m "no $deb" test -f "$deb"
 	info=$(dpkg-deb -f "$deb" Package Version Architecture Depends Conflicts 2>&1)
 	while read -r name field; do
-		check "deb-control-$name" "control: $info" has_line "$info" "^$field"
+		check "deb-control-$name" -m "control: $info" has_line "$info" "^$field"
 	done <<EOF
 package Package: kthelper-dkms$
 version Version: $version_re$
@@ -34,21 +34,21 @@ EOF
 	dpkg-deb -e "$deb" "$scripts_dir"
 	postinst=$(cat "$scripts_dir/postinst" 2>&1)
 	for line in "^DKMS_NAME=kthelper$" "^DKMS_VERSION=$version_re$" "/usr/lib/dkms/common.postinst"; do
-		check "deb-postinst-${line//[^A-Za-z]/}" "postinst has no line matching '$line'" \
+		check "deb-postinst-${line//[^A-Za-z]/}" -m "postinst has no line matching '$line'" \
 			has_line "$postinst" "$line"
 	done
-	check deb-prerm "prerm does not run dkms remove --all" \
+	check deb-prerm -m "prerm does not run dkms remove --all" \
 		has_line "$(cat "$scripts_dir/prerm" 2>&1)" "dkms remove -m [\$]DKMS_NAME -v [\$]DKMS_VERSION --all"
-	check deb-postrm "postrm does not clean /usr/lib/kthelper on purge" \
+	check deb-postrm -m "postrm does not clean /usr/lib/kthelper on purge" \
 		has_line "$(cat "$scripts_dir/postrm" 2>&1)" 'rm -rf /usr/lib/kthelper' 
 	# Contents: exactly the DKMS source tree, with the hook executable.
 	expected=$(cd "$src" && find . -type f | sed "s|^\./|./usr/src/kthelper-$version/|" | sort)
 	actual=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print $6 }' | grep '^./usr/src/' | sort)
-	check deb-contents "the .deb's /usr/src differs from the DKMS source: $(diff <(echo "$expected") <(echo "$actual") | grep '^[<>]' | head -n 5 | tr '\n' ' ')" \
+	check deb-contents -m "the .deb's /usr/src differs from the DKMS source: $(diff <(echo "$expected") <(echo "$actual") | grep '^[<>]' | head -n 5 | tr '\n' ' ')" \
 		test "$expected" = "$actual"
-	check deb-hook-mode "dkms-hook is not executable in the .deb" \
+	check deb-hook-mode -m "dkms-hook is not executable in the .deb" \
 		has_line "$(dpkg-deb -c "$deb")" '^-rwxr-xr-x .*/scripts/packaging/dkms-hook$' 
-	check deb-postinst-secureboot "postinst does not run kth-secureboot-check --dkms after DKMS's part" \
+	check deb-postinst-secureboot -m "postinst does not run kth-secureboot-check --dkms after DKMS's part" \
 		has_line "$(sed -n '/End automatically added section/,$p' <<<"$postinst")" \
 		'^[[:space:]]*/usr/libexec/kthelper/kth-secureboot-check --dkms'
 	# kthelper-tools: kthctl with its metrics files; the metrics timer,
@@ -60,7 +60,7 @@ EOF
 	info=$(dpkg-deb -f "$tools" Package Version Architecture Breaks Replaces 2>&1)
 	for field in "Package: kthelper-tools$" "Architecture: all$" \
 		"Breaks: kthelper-dkms \(<< 0\.2\.0~\)$" "Replaces: kthelper-dkms \(<< 0\.2\.0~\)$"; do
-		check "tools-control-${field%%:*}" "kthelper-tools' control: $info" has_line "$info" "^$field"
+		check "tools-control-${field%%:*}" -m "kthelper-tools' control: $info" has_line "$info" "^$field"
 	done
 	contents=$(dpkg-deb -c "$tools")
 	for f in usr/sbin/kthctl usr/share/kthctl/metrics.sh usr/share/kthctl/metrics.awk \
@@ -69,21 +69,21 @@ EOF
 		 usr/share/kthelper/udev/90-kthelper-journal.rules \
 		 usr/share/kthelper/udev/90-kthelper-event.rules \
 		 usr/libexec/kthelper/kth-secureboot-check; do
-		check "deb-has-${f##*/}" "kthelper-tools has no /$f" has_line "$contents" " \./$(re "$f")\$"
+		check "deb-has-${f##*/}" -m "kthelper-tools has no /$f" has_line "$contents" " \./$(re "$f")\$"
 	done
-	check deb-dkms-no-tools "kthelper-dkms still ships /usr/sbin/kthctl" \
+	check deb-dkms-no-tools -m "kthelper-dkms still ships /usr/sbin/kthctl" \
 		lacks_line "$(dpkg-deb -c "$deb")" ' \./usr/sbin/kthctl$'
 	rm -rf "$scripts_dir"
 	dpkg-deb -e "$tools" "$scripts_dir"
 	postinst=$(cat "$scripts_dir/postinst" 2>&1)
-	check deb-kth-journal-mode "kth-journal is not executable in the .deb" \
+	check deb-kth-journal-mode -m "kth-journal is not executable in the .deb" \
 		has_line "$contents" '^-rwxr-xr-x .*/usr/libexec/kthelper/kth-journal$'
-	check deb-metrics-timer-not-started "postinst starts the metrics units" \
+	check deb-metrics-timer-not-started -m "postinst starts the metrics units" \
 		lacks_line "$postinst" "deb-systemd-invoke (start|restart) .*kthelper-metrics"
-	check deb-metrics-timer-not-enabled "postinst enables the timer outside 'was-enabled'" \
+	check deb-metrics-timer-not-enabled -m "postinst enables the timer outside 'was-enabled'" \
 		equals "$(grep -c "deb-systemd-helper enable 'kthelper-metrics" <<<"$postinst")" \
 		"$(grep -c "was-enabled 'kthelper-metrics" <<<"$postinst")"
-	check deb-metrics-timer-stopped-on-remove "kthelper-tools' prerm does not stop kthelper-metrics.timer" \
+	check deb-metrics-timer-stopped-on-remove -m "kthelper-tools' prerm does not stop kthelper-metrics.timer" \
 		has_line "$(cat "$scripts_dir/prerm" 2>&1)" "deb-systemd-invoke stop kthelper-metrics.timer"
 	log "dkms: .deb built and inspected in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
 }

@@ -16,28 +16,28 @@ driver_removal() {
 	out=$(in_root make -C "$topdir" dkms-remove KERNELRELEASE="$kver_b" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" >"$logs/kthelper-remove-b.log"
-	check kthelper-remove-b "kthelper for $kver_b: make dkms-remove exited $rc, see $logs/kthelper-remove-b.log" \
+	check kthelper-remove-b -m "kthelper for $kver_b: make dkms-remove exited $rc, see $logs/kthelper-remove-b.log" \
 		test "$rc" -eq 0
-	check remove-b-says-driver "no line naming $drv_name and $kver_b, see $logs/kthelper-remove-b.log" \
+	check remove-b-says-driver -m "no line naming $drv_name and $kver_b, see $logs/kthelper-remove-b.log" \
 		has_line "$out" "^kthelper: removed for $(re "$kver_b"), so $drv_name/[^ ]*, which is built on it .*removed for $(re "$kver_b") too"
 	out=$(status_of "$drv_name" "$kver_b")
-	check remove-b-driver-gone "$drv_name for $kver_b: dkms status says '$out' after kthelper's removal" \
+	check remove-b-driver-gone -m "$drv_name for $kver_b: dkms status says '$out' after kthelper's removal" \
 		test -z "$out" -a ! -e "$(module_file "$mods_b" "$drv_name")"
 	out=$(status_of "$drv_name" "$kver"):$(status_of kthelper "$kver")
-	check remove-b-a-untouched "$drv_name:kthelper for $kver: '$out' after kthelper's removal for $kver_b" \
+	check remove-b-a-untouched -m "$drv_name:kthelper for $kver: '$out' after kthelper's removal for $kver_b" \
 		equals "$out" installed:installed
-	check remove-b-framework-files-gone "/usr/lib/kthelper/$kver_b left after kthelper's removal" \
+	check remove-b-framework-files-gone -m "/usr/lib/kthelper/$kver_b left after kthelper's removal" \
 		test ! -e "$root/usr/lib/kthelper/$kver_b"
 
 	out=$(in_root make -C "$topdir" dkms-install KERNELRELEASE="$kver_b" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" >"$logs/kthelper-reinstall-b.log"
-	check kthelper-reinstall-b "kthelper for $kver_b: make dkms-install exited $rc, see $logs/kthelper-reinstall-b.log" \
+	check kthelper-reinstall-b -m "kthelper for $kver_b: make dkms-install exited $rc, see $logs/kthelper-reinstall-b.log" \
 		test "$rc" -eq 0
-	check reinstall-b-says-driver "no line naming $drv_name and $kver_b, see $logs/kthelper-reinstall-b.log" \
+	check reinstall-b-says-driver -m "no line naming $drv_name and $kver_b, see $logs/kthelper-reinstall-b.log" \
 		has_line "$out" "^kthelper: installed for $(re "$kver_b"): building $drv_name/"
 	out=$(status_of "$drv_name" "$kver_b")
-	check reinstall-b-driver-back "$drv_name for $kver_b: dkms status says '$out' after kthelper's reinstall, see $logs/kthelper-reinstall-b.log" \
+	check reinstall-b-driver-back -m "$drv_name for $kver_b: dkms status says '$out' after kthelper's reinstall, see $logs/kthelper-reinstall-b.log" \
 		equals "$out" installed
 	crc_check reinstall-b-links-symbols "$(module_file "$mods_b" "$drv_name")" \
 		"$root/usr/lib/kthelper/$kver_b/Module.symvers"
@@ -45,13 +45,13 @@ driver_removal() {
 	out=$(in_root dkms remove "kthelper/$version" --all 2>&1)
 	rc=$?
 	printf '%s\n' "$out" >"$logs/kthelper-remove-all.log"
-	check kthelper-remove-all "dkms remove kthelper/$version --all exited $rc, see $logs/kthelper-remove-all.log" \
+	check kthelper-remove-all -m "dkms remove kthelper/$version --all exited $rc, see $logs/kthelper-remove-all.log" \
 		test "$rc" -eq 0
 	out=$(in_root dkms status -m "$drv_name" 2>&1)
-	check remove-all-driver-registered "$drv_name: dkms status '$out' after kthelper's removal from every kernel, not 'added'" \
+	check remove-all-driver-registered -m "$drv_name: dkms status '$out' after kthelper's removal from every kernel, not 'added'" \
 		has_line "$out" "^$drv_name/[^,]*: added$"
 	out=$(find "$root/lib/modules" -name "$drv_name.ko*" 2>/dev/null)
-	check remove-all-driver-modules-gone "$drv_name's modules left: $out" test -z "$out"
+	check remove-all-driver-modules-gone -m "$drv_name's modules left: $out" test -z "$out"
 }
 
 # driver_keep_logs STEP: DKMS's make.log files, and the copies make

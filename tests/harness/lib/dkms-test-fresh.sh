@@ -46,22 +46,22 @@ fresh_root() {
 		k=${k##*/}
 		n=$((n + 1))
 		out=$(in_root dkms status -m kthelper -k "$k" 2>&1)
-		check "fresh-status-installed-$k" "dkms status: '$out'" \
+		check "fresh-status-installed-$k" -m "dkms status: '$out'" \
 			has_line "$out" "^kthelper/$version_re, $k, [^:]*: installed$"
 		if out=$(sig_check "$root/lib/modules/$k/updates/dkms/kthelper.ko" "$root/var/lib/dkms/mok.pub"); then
 			ok "fresh-signed-$k"
 		else
 			not_ok "fresh-signed-$k" "$out"
 		fi
-		check "fresh-framework-files-$k" "/usr/lib/kthelper/{include/kthelper.h,$k/Module.symvers} missing" \
+		check "fresh-framework-files-$k" -m "/usr/lib/kthelper/{include/kthelper.h,$k/Module.symvers} missing" \
 			test -f "$root/usr/lib/kthelper/include/kthelper.h" -a -s "$root/usr/lib/kthelper/$k/Module.symvers"
 	done
-	check fresh-headers-installed "no kernel headers were installed with the package" test "$n" -gt 0
+	check fresh-headers-installed -m "no kernel headers were installed with the package" test "$n" -gt 0
 	if run_logged fresh-purge apt_in_root purge kthelper-dkms kthelper-tools; then
 		ok fresh-purge
 	else
 		not_ok fresh-purge "see $logs/fresh-purge.log"
 	fi
 	out=$(kthelper_files_in_root)
-	check fresh-purge-clean "left: $out" test -z "$out"
+	check fresh-purge-clean -m "left: $out" test -z "$out"
 }

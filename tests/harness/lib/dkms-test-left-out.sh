@@ -51,22 +51,22 @@ private_left_out() {
 	out=$(dk_broken install --no-depmod -m kthelper -v "$ver" -k "$kver" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" >"$logs/left-out-install.log"
-	check left-out-install "dkms install exit $rc, see $logs/left-out-install.log" test "$rc" -eq 0
-	check left-out-line "no 'kthelper: $left_out_module does not build for $kver, left out: $left_out_file:N:N: error: ...' in $logs/left-out-install.log" \
+	check left-out-install -m "dkms install exit $rc, see $logs/left-out-install.log" test "$rc" -eq 0
+	check left-out-line -m "no 'kthelper: $left_out_module does not build for $kver, left out: $left_out_file:N:N: error: ...' in $logs/left-out-install.log" \
 		has_line "$out" "^kthelper: $left_out_module does not build for $(re "$kver"), left out: $file:[0-9]+:[0-9]+: error: #error kthelper test: broken on purpose$"
-	check left-out-post-install "post_install did not name $left_out_module, see $logs/left-out-install.log" \
+	check left-out-post-install -m "post_install did not name $left_out_module, see $logs/left-out-install.log" \
 		has_line "$out" "^kthelper: $left_out_module is not installed for $(re "$kver"): it does not build there \\($file:"
 	out=$(dk_broken status -m kthelper 2>&1)
-	check left-out-status-installed "dkms status: '$out'" \
+	check left-out-status-installed -m "dkms status: '$out'" \
 		grep -qxF "$(status_line "$ver" "$kver")" <<<"$out"
 	others=$(grep -vx -F "$left_out_module" <<<"$mods")
 	for m in $others; do
 		ko=$(module_file "$lo/modules/$kver/updates/dkms" "$m")
-		check "left-out-installed-$m" "$ko missing or not for $kver" \
+		check "left-out-installed-$m" -m "$ko missing or not for $kver" \
 			test "$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)" = "$kver"
 	done
 	out=$(find "$lo/modules" -name "$left_out_module.ko*")
-	check left-out-not-installed "installed: $out" test -z "$out"
+	check left-out-not-installed -m "installed: $out" test -z "$out"
 	out=$(cat "$lo/dkms/kthelper/$ver/$kver"/*/log/make.log 2>&1)
 	if has_line "$out" "^[^ ]*$file:[0-9]+:[0-9]+: error: #error" &&
 		has_line "$out" "^kthelper: $left_out_module does not build for"; then
@@ -76,7 +76,7 @@ private_left_out() {
 	fi
 	run_logged left-out-remove dk_broken remove --no-depmod -m kthelper -v "$ver" --all
 	out=$(dk_broken status -m kthelper 2>&1; find "$lo/modules" -name '*.ko*'; ls -d "$lo/prefix" 2>/dev/null)
-	check left-out-remove "left: $out" test -z "$out"
+	check left-out-remove -m "left: $out" test -z "$out"
 
 	# --- the framework does not build: DKMS's error, nothing installed ---
 	if ! ver=$(broken_copy framework framework/core.c); then
@@ -92,8 +92,8 @@ private_left_out() {
 	else
 		not_ok framework-broken-fails "exit $rc, no DKMS 'Bad return status'; see $logs/framework-broken.log"
 	fi
-	check framework-broken-line "no 'kthelper: the framework does not build for $kver' in $logs/framework-broken.log" \
+	check framework-broken-line -m "no 'kthelper: the framework does not build for $kver' in $logs/framework-broken.log" \
 		has_line "$out" "^kthelper: the framework does not build for $(re "$kver"), so nothing can be installed: framework/core\\.c:[0-9]+:[0-9]+: error: #error"
 	out=$(find "$lo/modules" "$lo/prefix" -type f 2>/dev/null; dk_broken status -m kthelper 2>&1 | grep -v ': added$')
-	check framework-broken-nothing-installed "left: $out" test -z "$out"
+	check framework-broken-nothing-installed -m "left: $out" test -z "$out"
 }

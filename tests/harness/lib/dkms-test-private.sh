@@ -45,10 +45,10 @@ private_source() {
 	fi
 	mods=$(conf_modules <"$src/dkms.conf")
 	out=$(cd "$src" && find . -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '*.cmd' -o -name 'tests' -o -name 'templates')
-	check source-only-sources "build outputs or test code in the source: $out" test -z "$out"
-	check source-kbuild-as-is "the source's Kbuild is not the tree's as it is" cmp -s "$topdir/Kbuild" "$src/Kbuild"
-	check source-version "staged PACKAGE_VERSION is not $version" grep -qx "PACKAGE_VERSION=\"$version\"" "$src/dkms.conf"
-	check source-hook-executable "scripts/packaging/dkms-hook missing or not executable" test -x "$src/scripts/packaging/dkms-hook"
+	check source-only-sources -m "build outputs or test code in the source: $out" test -z "$out"
+	check source-kbuild-as-is -m "the source's Kbuild is not the tree's as it is" cmp -s "$topdir/Kbuild" "$src/Kbuild"
+	check source-version -m "staged PACKAGE_VERSION is not $version" grep -qx "PACKAGE_VERSION=\"$version\"" "$src/dkms.conf"
+	check source-hook-executable -m "scripts/packaging/dkms-hook missing or not executable" test -x "$src/scripts/packaging/dkms-hook"
 }
 
 # --- add, build, install ---
@@ -67,16 +67,16 @@ private_install() {
 		not_ok install "see $logs/install.log"
 	fi
 	out=$(dk status -m kthelper 2>&1)
-	check status-installed "dkms status: '$out'" \
+	check status-installed -m "dkms status: '$out'" \
 		grep -qxF "$(status_line "$version" "$kver")" <<<"$out"
 	for m in $mods; do
 		ko=$(module_file "$inst" "$m")
 		magic=$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)
-		check "installed-$m" "$ko missing or built for '$magic'" test "$magic" = "$kver"
+		check "installed-$m" -m "$ko missing or built for '$magic'" test "$magic" = "$kver"
 		signed_check "signed-$m" "$ko" "$priv/mok.pub"
 	done
 	out=$(modinfo -F version "$(module_file "$inst" kthelper)" 2>&1)
-	check module-version "kthelper.ko has version '$out', dkms.conf says $version" test "$out" = "$version"
+	check module-version -m "kthelper.ko has version '$out', dkms.conf says $version" test "$out" = "$version"
 }
 
 # --- what a driver built against the installed framework needs ---
@@ -85,15 +85,15 @@ private_framework() {
 	for h in "$src"/framework/include/*.h; do
 		cmp -s "$h" "$prefix/include/${h##*/}" || out+=" ${h##*/}"
 	done
-	check framework-headers "not installed in $prefix/include:$out" test -z "$out"
+	check framework-headers -m "not installed in $prefix/include:$out" test -z "$out"
 	symvers=$prefix/$kver/Module.symvers
 	exported=$(grep -ho 'EXPORT_SYMBOL_NS_GPL([a-z_0-9]*' "$src"/framework/*.c | sed 's/.*(//' | sort)
 	listed=$(awk -F '\t' '{ print $2 }' "$symvers" 2>/dev/null | sort)
-	check framework-symvers "$symvers lists '$listed', the framework exports '$exported'" \
+	check framework-symvers -m "$symvers lists '$listed', the framework exports '$exported'" \
 		test -n "$listed" -a "$listed" = "$exported"
 	out=$(awk -F '\t' '$3 !~ /(^|\/)framework\/kthelper$/ || $5 != "KTHELPER" {
 		sub(/.*\/build\//, "", $3); printf "%s (module %s, namespace %s); ", $2, $3, $5 }' "$symvers" 2>&1)
-	check framework-symvers-only-kthelper "lines not of framework/kthelper in namespace KTHELPER: $out" test -z "$out"
+	check framework-symvers-only-kthelper -m "lines not of framework/kthelper in namespace KTHELPER: $out" test -z "$out"
 
 	# A driver built out of tree against the installed framework only, the way
 	# one made from the template is (Documentation/packaging.rst).
@@ -133,7 +133,7 @@ EOF
 		not_ok client-builds "a module using kthelper.h and KBUILD_EXTRA_SYMBOLS=$symvers does not build cleanly, see $logs/client.log"
 	fi
 	out=$(modinfo -F depends "$client/kth_dkms_client.ko" 2>&1)
-	check client-depends "depends: '$out'" test "$out" = kthelper
+	check client-depends -m "depends: '$out'" test "$out" = kthelper
 }
 
 # --- a second kernel: the include directory stays while one has kthelper ---
@@ -157,10 +157,10 @@ private_broken_builds() {
 	out=$(dk build -m kthelper -v "$version" -k "$bogus" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" >"$logs/broken-headers.log"
-	check missing-headers-fails "exit $rc, see $logs/broken-headers.log" test "$rc" -ne 0
-	check missing-headers-message "no 'kernel headers ... cannot be found' from DKMS, see $logs/broken-headers.log" \
+	check missing-headers-fails -m "exit $rc, see $logs/broken-headers.log" test "$rc" -ne 0
+	check missing-headers-message -m "no 'kernel headers ... cannot be found' from DKMS, see $logs/broken-headers.log" \
 		has_line "$out" "kernel headers for kernel $bogus cannot be found"
-	check missing-headers-nothing-built "DKMS tree or prefix has $bogus" \
+	check missing-headers-nothing-built -m "DKMS tree or prefix has $bogus" \
 		test ! -e "$priv/dkms/kthelper/$version/$bogus" -a ! -e "$prefix/$bogus"
 	broken=0.0.0-kth-broken
 	mkdir -p "$work/broken-headers/include" "$priv/modules/$broken"
@@ -169,23 +169,23 @@ private_broken_builds() {
 		--kernelsourcedir "$work/broken-headers" >"$logs/broken-make.log" 2>&1
 	rc=$?
 	makelog=$(sed -n 's/^Consult \(.*make\.log\) for more information\.$/\1/p' "$logs/broken-make.log" | head -n 1)
-	check make-failure-fails "exit $rc, no 'Consult .../make.log' from DKMS; see $logs/broken-make.log" \
+	check make-failure-fails -m "exit $rc, no 'Consult .../make.log' from DKMS; see $logs/broken-make.log" \
 		test "$rc" -ne 0 -a -n "$makelog"
-	check make-failure-log "$makelog does not hold make's error" \
+	check make-failure-log -m "$makelog does not hold make's error" \
 		grep -q 'broken on purpose' "$makelog"
 	out=$(dk status -m kthelper -k "$broken" 2>&1 | grep -F "$broken"
 		find "$priv/modules/$broken" "$priv/dkms/kthelper/$version/$broken" "$prefix/$broken" \
 			-mindepth 1 2>/dev/null)
-	check make-failure-nothing-installed "left for $broken: $out" test -z "$out"
+	check make-failure-nothing-installed -m "left for $broken: $out" test -z "$out"
 	out=$(dk status -m kthelper -k "$kver" 2>&1)
-	check make-failure-others-intact "dkms status for $kver: '$out'" grep -q ': installed$' <<<"$out"
+	check make-failure-others-intact -m "dkms status for $kver: '$out'" grep -q ': installed$' <<<"$out"
 }
 
 # --- remove: one kernel, then the last ---
 private_remove() {
 	if [[ -n $other ]]; then
 		run_logged remove-second dk remove --no-depmod -m kthelper -v "$version" -k "$other"
-		check remove-one-kernel-keeps-include "after removing $other: $prefix/include or $prefix/$kver gone, or $prefix/$other left" \
+		check remove-one-kernel-keeps-include -m "after removing $other: $prefix/include or $prefix/$kver gone, or $prefix/$other left" \
 			test -f "$prefix/include/kthelper.h" -a -f "$prefix/$kver/Module.symvers" -a ! -e "$prefix/$other"
 	fi
 	if run_logged remove dk remove --no-depmod -m kthelper -v "$version" -k "$kver"; then
@@ -194,6 +194,6 @@ private_remove() {
 		not_ok remove "see $logs/remove.log"
 	fi
 	out=$(dk status -m kthelper 2>&1; ls -A "$priv/dkms"; find "$priv/modules" -name '*.ko*'; ls -d "$prefix" 2>/dev/null)
-	check remove-leaves-nothing "left: $out" test -z "$out"
+	check remove-leaves-nothing -m "left: $out" test -z "$out"
 	log "dkms: private tree done in $(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
 }

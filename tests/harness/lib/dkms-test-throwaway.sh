@@ -33,11 +33,11 @@ throwaway_root() {
 		not_ok deb-install "apt-get install failed, see $logs/deb-install.log"
 	fi
 	out=$(in_root dkms status -m kthelper -k "$kver" 2>&1)
-	check deb-status-installed "dkms status: '$out'" \
+	check deb-status-installed -m "dkms status: '$out'" \
 		has_line "$out" "^kthelper/$version_re, $kver, [^:]*: installed$"
 	for m in $mods; do
 		k=$root/lib/modules/$kver/updates/dkms/$m.ko
-		check "deb-module-$m" "$k missing or not for $kver" \
+		check "deb-module-$m" -m "$k missing or not for $kver" \
 			test "$(modinfo -F vermagic "$k" 2>/dev/null | cut -d' ' -f1)" = "$kver"
 	done
 	k=$root/lib/modules/$kver/updates/dkms/kthelper.ko
@@ -46,7 +46,7 @@ throwaway_root() {
 	else
 		not_ok deb-module-signed "$out"
 	fi
-	check deb-framework-files "/usr/lib/kthelper/{include/kthelper.h,include/kth_compat.h,$kver/Module.symvers} missing" \
+	check deb-framework-files -m "/usr/lib/kthelper/{include/kthelper.h,include/kth_compat.h,$kver/Module.symvers} missing" \
 		test -f "$root/usr/lib/kthelper/include/kthelper.h" -a \
 		-f "$root/usr/lib/kthelper/include/kth_compat.h" -a \
 		-s "$root/usr/lib/kthelper/$kver/Module.symvers"
@@ -54,9 +54,9 @@ throwaway_root() {
 	# kthelper is loaded here: valid output without metrics); the
 	# metrics timer is not enabled
 	out=$(in_root /usr/sbin/kthctl metrics 2>&1)
-	check deb-kthctl-metrics "kthctl metrics in the root: '$out'" \
+	check deb-kthctl-metrics -m "kthctl metrics in the root: '$out'" \
 		has_line "$out" '^# kthelper is not loaded'
-	check deb-metrics-timer-off "kthelper-metrics.timer is enabled after the install" \
+	check deb-metrics-timer-off -m "kthelper-metrics.timer is enabled after the install" \
 		test ! -e "$root/etc/systemd/system/timers.target.wants/kthelper-metrics.timer"
 	# a textfile the timer would have written, for remove to delete
 	mkdir -p "$root/var/lib/prometheus/node-exporter"
@@ -70,16 +70,16 @@ throwaway_root() {
 		not_ok deb-upgrade "apt-get install of $next failed, see $logs/deb-upgrade.log"
 	fi
 	out=$(in_root dkms status -m kthelper 2>&1)
-	check deb-upgrade-status "dkms status: '$out'" \
+	check deb-upgrade-status -m "dkms status: '$out'" \
 		has_line "$out" "^kthelper/$next_re, $kver, [^:]*: installed$"
-	check deb-upgrade-old-unregistered "dkms status: '$out'" \
+	check deb-upgrade-old-unregistered -m "dkms status: '$out'" \
 		lacks_line "$out" "^kthelper/${version_re}[,:]"
-	check deb-upgrade-old-gone "/usr/src/kthelper-$version or /var/lib/dkms/kthelper/$version left behind" \
+	check deb-upgrade-old-gone -m "/usr/src/kthelper-$version or /var/lib/dkms/kthelper/$version left behind" \
 		test ! -e "$root/usr/src/kthelper-$version" -a ! -e "$root/var/lib/dkms/kthelper/$version"
 	out=$(modinfo -F version "$k" 2>&1)
-	check deb-upgrade-module-version "kthelper.ko has version '$out', not $next" \
+	check deb-upgrade-module-version -m "kthelper.ko has version '$out', not $next" \
 		equals "$out" "$next"
-	check deb-upgrade-framework-files "/usr/lib/kthelper/$kver/Module.symvers missing after the upgrade" \
+	check deb-upgrade-framework-files -m "/usr/lib/kthelper/$kver/Module.symvers missing after the upgrade" \
 		test -s "$root/usr/lib/kthelper/$kver/Module.symvers"
 
 	# --- remove (dkms remove and POST_REMOVE clean up), then purge ---
@@ -89,8 +89,8 @@ throwaway_root() {
 		not_ok deb-remove "apt-get remove failed, see $logs/deb-remove.log"
 	fi
 	out=$(kthelper_files_in_root)
-	check deb-remove-clean "left: $out" test -z "$out"
-	check deb-remove-textfile "/var/lib/prometheus/node-exporter/kthelper.prom left after remove" \
+	check deb-remove-clean -m "left: $out" test -z "$out"
+	check deb-remove-textfile -m "/var/lib/prometheus/node-exporter/kthelper.prom left after remove" \
 		test ! -e "$root/var/lib/prometheus/node-exporter/kthelper.prom"
 	rmdir "$root/var/lib/prometheus/node-exporter" "$root/var/lib/prometheus" 2>/dev/null || true
 	if run_logged deb-purge apt_in_root purge kthelper-dkms kthelper-tools; then
@@ -99,7 +99,7 @@ throwaway_root() {
 		not_ok deb-purge "apt-get purge failed, see $logs/deb-purge.log"
 	fi
 	out=$(in_root dpkg-query -W -f="$dpkg_status" kthelper-dkms kthelper-tools 2>/dev/null)
-	check deb-purged "dpkg status '$out'" test -z "${out//not-installed/}"
+	check deb-purged -m "dpkg status '$out'" test -z "${out//not-installed/}"
 
 	# --- make dkms-install / dkms-remove, on the real paths of the root ---
 	if run_logged make-dkms-install in_root make -C "$topdir" dkms-install KERNELRELEASE="$kver"; then
@@ -108,9 +108,9 @@ throwaway_root() {
 		not_ok make-dkms-install "see $logs/make-dkms-install.log"
 	fi
 	out=$(in_root dkms status -m kthelper -k "$kver" 2>&1)
-	check make-dkms-install-status "dkms status: '$out'" \
+	check make-dkms-install-status -m "dkms status: '$out'" \
 		has_line "$out" "^kthelper/$version_re, $kver, [^:]*: installed$"
-	check make-dkms-install-files "/usr/src/kthelper-$version, modules or /usr/lib/kthelper/$kver missing" \
+	check make-dkms-install-files -m "/usr/src/kthelper-$version, modules or /usr/lib/kthelper/$kver missing" \
 		test -f "$root/usr/src/kthelper-$version/dkms.conf" -a \
 		-f "$root/lib/modules/$kver/updates/dkms/kthelper.ko" -a \
 		-s "$root/usr/lib/kthelper/$kver/Module.symvers"
@@ -120,7 +120,7 @@ throwaway_root() {
 		not_ok make-dkms-remove "see $logs/make-dkms-remove.log"
 	fi
 	out=$(kthelper_files_in_root)
-	check make-dkms-remove-clean "left: $out" test -z "$out"
+	check make-dkms-remove-clean -m "left: $out" test -z "$out"
 
 	# --- make dkms-install whose build fails: rolled back ---
 	k=0.0.0-kth-broken
@@ -129,15 +129,15 @@ throwaway_root() {
 	out=$(in_root make -C "$topdir" dkms-install KERNELRELEASE="$k" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" >"$logs/make-dkms-install-broken.log"
-	check make-dkms-install-broken-fails "exit $rc, see $logs/make-dkms-install-broken.log" \
+	check make-dkms-install-broken-fails -m "exit $rc, see $logs/make-dkms-install-broken.log" \
 		test "$rc" -ne 0
-	check make-dkms-install-broken-names-log "DKMS's 'Consult .../make.log' missing, see $logs/make-dkms-install-broken.log" \
+	check make-dkms-install-broken-names-log -m "DKMS's 'Consult .../make.log' missing, see $logs/make-dkms-install-broken.log" \
 		has_line "$out" '^Consult .*make\.log for more information'
 	kept=$(sed -n 's/.*make\.log (removed with the failed build) is kept as //p' <<<"$out")
-	check make-dkms-install-broken-log-kept "no copy of make.log with make's error ('$kept')" \
+	check make-dkms-install-broken-log-kept -m "no copy of make.log with make's error ('$kept')" \
 		grep -q 'broken on purpose' "$root${kept:-/nonexistent}"
 	out=$(kthelper_files_in_root)
-	check make-dkms-install-broken-rolled-back "left: $out" test -z "$out"
+	check make-dkms-install-broken-rolled-back -m "left: $out" test -z "$out"
 	rm -rf "$root/lib/modules/$k"
 
 	# --- what is left in the root: only package-manager state, depmod's
@@ -152,7 +152,7 @@ throwaway_root() {
 		-e '^var/(lib/dpkg|lib/apt|cache|log)/' \
 		-e '^var/lib/dkms/mok\.(key|pub)$' \
 		-e '^(usr/)?lib/modules/[^/]+/modules\.[a-z.]+$')
-	check nothing-left-behind "new or changed in the root: $leftovers" test -z "$leftovers"
+	check nothing-left-behind -m "new or changed in the root: $leftovers" test -z "$leftovers"
 }
 
 # The throwaway root: $root, an overlay of / on a tmpfs ($t, in this mount

@@ -38,14 +38,14 @@ exposition_in_every_shell() {
 		combos+=(dash-gawk)
 	fi
 	for c in "${combos[@]}"; do
-		check "metrics-exit-0-$c" "exit $(cat "$work/rc.$c"): $(head -c 300 "$work/err.$c")" \
+		check "metrics-exit-0-$c" -m "exit $(cat "$work/rc.$c"): $(head -c 300 "$work/err.$c")" \
 			test "$(cat "$work/rc.$c")" = 0
 	done
 	same=
 	for c in "${combos[@]}"; do
 		cmp -s "$work/out.dash-mawk" "$work/out.$c" || same+=" $c"
 	done
-	check metrics-same-in-every-shell-and-awk "differs from dash-mawk's:$same" test -z "$same"
+	check metrics-same-in-every-shell-and-awk -m "differs from dash-mawk's:$same" test -z "$same"
 	out=$work/out.dash-mawk
 	err=$work/err.dash-mawk
 }
@@ -132,11 +132,11 @@ expected() {
 exposition_samples() {
 	expected | sort >"$work/expected"
 	grep -v -e '^#' -e '_seconds_\(bucket\|sum\|count\){' "$out" | sort >"$work/got"
-	check metrics-values-equal-files "$(diff "$work/expected" "$work/got" | grep '^[<>]' | head -n 4)" \
+	check metrics-values-equal-files -m "$(diff "$work/expected" "$work/got" | grep '^[<>]' | head -n 4)" \
 		cmp -s "$work/expected" "$work/got"
-	check metrics-missing-files-left-out "kth_old has series of files it lacks" \
+	check metrics-missing-files-left-out -m "kth_old has series of files it lacks" \
 		test -z "$(grep 'thread="kth_old"' "$out" | grep -e dropped -e wakeups -e _seconds -e attempts -e runner)"
-	check metrics-old-helper-counters-kept "kth_old's helper_runs, helper_failures, helper_suppressed: $(grep -c 'kthelper_helper_[a-z]*_total{thread="kth_old"' "$out") series" \
+	check metrics-old-helper-counters-kept -m "kth_old's helper_runs, helper_failures, helper_suppressed: $(grep -c 'kthelper_helper_[a-z]*_total{thread="kth_old"' "$out") series" \
 		test "$(grep -c 'kthelper_helper_[a-z]*_total{thread="kth_old"' "$out")" = 3
 }
 
@@ -152,10 +152,10 @@ exposition_families() {
 		{ if (base($1) != cur) print "sample " $1 " outside its family " cur
 		  if (done[base($1)] && base($1) != last) print base($1) " in two groups"
 		  done[base($1)] = 1; last = base($1) }' "$out")
-	check metrics-families-once-and-together "$fam" test -z "$fam"
-	check metrics-help-escaped "# HELP of kthelper_demo_events_total: $(grep '^# HELP kthelper_demo_events_total ' "$out")" \
+	check metrics-families-once-and-together -m "$fam" test -z "$fam"
+	check metrics-help-escaped -m "# HELP of kthelper_demo_events_total: $(grep '^# HELP kthelper_demo_events_total ' "$out")" \
 		grep -qxF '# HELP kthelper_demo_events_total events, by action: "quoted" and back\\slash' "$out"
-	check metrics-counter-type "no '# TYPE kthelper_demo_events_total counter'" \
+	check metrics-counter-type -m "no '# TYPE kthelper_demo_events_total counter'" \
 		grep -qxF '# TYPE kthelper_demo_events_total counter' "$out"
 }
 
@@ -202,8 +202,8 @@ exposition_histograms() {
 			[[ -z $mono ]] || hist_bad+=" $t/$f: not monotone: $mono;"
 		done
 	done
-	check metrics-histograms "$hist_bad" test -z "$hist_bad"
-	check metrics-bucket-above-range-only-in-inf "kth_a's 2^35..2^36 bucket (90) and 2^63.. (4) must be in +Inf only" \
+	check metrics-histograms -m "$hist_bad" test -z "$hist_bad"
+	check metrics-bucket-above-range-only-in-inf -m "kth_a's 2^35..2^36 bucket (90) and 2^63.. (4) must be in +Inf only" \
 		grep -qF 'kthelper_queue_wait_seconds_bucket{thread="kth_a",module="kth_demo",le="34.359738368"} 906' "$out"
 }
 
@@ -212,9 +212,9 @@ exposition_left_out() {
 	local w
 	for w in "kthelper_queue_depth is already a gauge" "'Bad gauge - a capital'" \
 		 "'labelled gauge thread a label named thread'" "'short gauge' is not NAME TYPE LABEL HELP"; do
-		check "metrics-warns-${w//[^a-z]/}" "no warning with \"$w\": $(head -c 300 "$err")" grep -qF -e "$w" "$err"
+		check "metrics-warns-${w//[^a-z]/}" -m "no warning with \"$w\": $(head -c 300 "$err")" grep -qF -e "$w" "$err"
 	done
-	check metrics-bad-value-left-out "kthelper_queue_novalue has a sample" \
+	check metrics-bad-value-left-out -m "kthelper_queue_novalue has a sample" \
 		test -z "$(grep '^kthelper_queue_novalue{' "$out")"
 }
 

@@ -25,18 +25,18 @@ textfile_check() {
 	tf=$work/textfile
 	mkdir -p "$tf"
 	kc metrics --textfile "$tf"
-	check textfile-exit-0 "exit $rc: $(cat "$work/kc.err")" test "$rc" = 0
-	check textfile-equals-stdout "$tf/kthelper.prom differs from kthctl metrics" cmp -s "$out" "$tf/kthelper.prom"
-	check textfile-mode-0644 "mode $(stat -c %a "$tf/kthelper.prom")" test "$(stat -c %a "$tf/kthelper.prom")" = 644
-	check textfile-nothing-else "in $tf: $(files_in "$tf")" test "$(files_in "$tf")" = "kthelper.prom "
+	check textfile-exit-0 -m "exit $rc: $(cat "$work/kc.err")" test "$rc" = 0
+	check textfile-equals-stdout -m "$tf/kthelper.prom differs from kthctl metrics" cmp -s "$out" "$tf/kthelper.prom"
+	check textfile-mode-0644 -m "mode $(stat -c %a "$tf/kthelper.prom")" test "$(stat -c %a "$tf/kthelper.prom")" = 644
+	check textfile-nothing-else -m "in $tf: $(files_in "$tf")" test "$(files_in "$tf")" = "kthelper.prom "
 	kc metrics --textfile "$work/nonexistent"
-	check textfile-missing-exit-6 "exit $rc" test "$rc" = 6
-	check textfile-missing-says "stderr: $(cat "$work/kc.err")" \
+	check textfile-missing-exit-6 -m "exit $rc" test "$rc" = 6
+	check textfile-missing-says -m "stderr: $(cat "$work/kc.err")" \
 		grep -qx "kthctl: --textfile $work/nonexistent: no such directory: give an existing one, .*" "$work/kc.err"
-	check textfile-missing-one-line "$(wc -l <"$work/kc.err") lines" test "$(wc -l <"$work/kc.err")" = 1
-	check textfile-missing-not-made "$work/nonexistent exists" test ! -e "$work/nonexistent"
+	check textfile-missing-one-line -m "$(wc -l <"$work/kc.err") lines" test "$(wc -l <"$work/kc.err")" = 1
+	check textfile-missing-not-made -m "$work/nonexistent exists" test ! -e "$work/nonexistent"
 	kc metrics --textfile "$tf/kthelper.prom"
-	check textfile-not-a-directory-exit-6 "exit $rc: $(cat "$work/kc.err")" \
+	check textfile-not-a-directory-exit-6 -m "exit $rc: $(cat "$work/kc.err")" \
 		sh -c "[ $rc = 6 ] && grep -q 'not a directory' '$work/kc.err'"
 	echo old >"$tf/kthelper.prom"
 	chmod 0555 "$tf"
@@ -56,15 +56,15 @@ textfile_check() {
 		kc metrics --textfile "$tf"
 	fi
 	chmod 0755 "$tf"
-	check textfile-unwritable-exit-6 "exit $rc" test "$rc" = 6
-	check textfile-unwritable-says "stderr: $(cat "$work/kc.err")" \
+	check textfile-unwritable-exit-6 -m "exit $rc" test "$rc" = 6
+	check textfile-unwritable-says -m "stderr: $(cat "$work/kc.err")" \
 		grep -qx "kthctl: --textfile $tf: cannot write there: Permission denied: it must be .*" "$work/kc.err"
-	check textfile-unwritable-old-kept "$tf: $(files_in "$tf"), kthelper.prom: $(head -c 50 "$tf/kthelper.prom")" \
+	check textfile-unwritable-old-kept -m "$tf: $(files_in "$tf"), kthelper.prom: $(head -c 50 "$tf/kthelper.prom")" \
 		sh -c "[ '$(files_in "$tf")' = 'kthelper.prom ' ] && [ \"\$(cat '$tf/kthelper.prom')\" = old ]"
 	rm "$tf/kthelper.prom"
 	mkdir "$tf/kthelper.prom"
 	kc metrics --textfile "$tf"
-	check textfile-target-a-directory-exit-6 "exit $rc: $(cat "$work/kc.err")" \
+	check textfile-target-a-directory-exit-6 -m "exit $rc: $(cat "$work/kc.err")" \
 		sh -c "[ $rc = 6 ] && grep -q 'kthelper.prom is a directory' '$work/kc.err' && [ -z \"\$(ls -A '$tf/kthelper.prom')\" ]"
 	rmdir "$tf/kthelper.prom"
 }
@@ -72,35 +72,35 @@ textfile_check() {
 # --- kthelper not loaded; usage ---
 not_loaded_check() {
 	sysfs=$work/none kc metrics
-	check not-loaded-exit-0 "exit $rc: $(cat "$work/kc.err")" test "$rc" = 0
-	check not-loaded-no-metrics "output: $(head -c 200 "$work/kc.out")" \
+	check not-loaded-exit-0 -m "exit $rc: $(cat "$work/kc.err")" test "$rc" = 0
+	check not-loaded-no-metrics -m "output: $(head -c 200 "$work/kc.out")" \
 		test "$(cat "$work/kc.out")" = "# kthelper is not loaded (no $work/none): no metrics"
 	if [[ -n $promtool ]]; then
-		check not-loaded-promtool "$("$promtool" check metrics <"$work/kc.out" 2>&1 | head -c 300)" \
+		check not-loaded-promtool -m "$("$promtool" check metrics <"$work/kc.out" 2>&1 | head -c 300)" \
 			"$promtool" check metrics <"$work/kc.out"
 	fi
 	sysfs=$work/none kc metrics --textfile "$tf"
-	check not-loaded-textfile "exit $rc, $tf/kthelper.prom: $(head -c 100 "$tf/kthelper.prom" 2>&1)" \
+	check not-loaded-textfile -m "exit $rc, $tf/kthelper.prom: $(head -c 100 "$tf/kthelper.prom" 2>&1)" \
 		sh -c "[ $rc = 0 ] && grep -q '^# kthelper is not loaded' '$tf/kthelper.prom'"
 	sysfs=$work/none kc metrics kth_a
-	check not-loaded-name-exit-3 "exit $rc" test "$rc" = 3
+	check not-loaded-name-exit-3 -m "exit $rc" test "$rc" = 3
 }
 
 usage_check() {
 	local a
 	kc metrics kth_nosuch
-	check unknown-thread-exit-3 "exit $rc: $(cat "$work/kc.err")" \
+	check unknown-thread-exit-3 -m "exit $rc: $(cat "$work/kc.err")" \
 		sh -c "[ $rc = 3 ] && grep -q \"no thread 'kth_nosuch'\" '$work/kc.err'"
 	kc metrics kth_b
-	check one-thread "kth_b's metrics name other threads" \
+	check one-thread -m "kth_b's metrics name other threads" \
 		sh -c "[ $rc = 0 ] && ! grep -v '^#' '$work/kc.out' | grep -qv 'thread=\"kth_b\"'"
 	for a in "--textfile" "--json" "kth_a kth_b"; do
 		# shellcheck disable=SC2086 # the words of the arguments
 		kc metrics $a
-		check "usage-exit-2-${a//[^a-z]/}" "kthctl metrics $a: exit $rc" test "$rc" = 2
+		check "usage-exit-2-${a//[^a-z]/}" -m "kthctl metrics $a: exit $rc" test "$rc" = 2
 	done
 	kc --help
-	check help-lists-metrics "kthctl --help: $(head -c 200 "$work/kc.out")" \
+	check help-lists-metrics -m "kthctl --help: $(head -c 200 "$work/kc.out")" \
 		sh -c "grep -q 'kthctl metrics \[NAME\] \[--textfile DIR\]' '$work/kc.out' && grep -q ' 6 metrics not' '$work/kc.out'"
 }
 
@@ -117,9 +117,9 @@ install_check() {
 		KTH_SYSFS=$fake "$dest$prefix/sbin/kthctl" metrics >"$work/inst.out" 2>"$work/inst.err"
 		rc=$?
 		set -e
-		check "install${prefix//\//-}-metrics" "exit $rc: $(head -c 200 "$work/inst.err")" \
+		check "install${prefix//\//-}-metrics" -m "exit $rc: $(head -c 200 "$work/inst.err")" \
 			cmp -s "$out" "$work/inst.out"
-		check "install${prefix//\//-}-execstart" "$(grep ExecStart= "$dest$prefix/lib/systemd/system/kthelper-metrics.service" 2>&1)" \
+		check "install${prefix//\//-}-execstart" -m "$(grep ExecStart= "$dest$prefix/lib/systemd/system/kthelper-metrics.service" 2>&1)" \
 			grep -qx "ExecStart=$prefix/sbin/kthctl metrics --textfile /var/lib/prometheus/node-exporter" \
 			"$dest$prefix/lib/systemd/system/kthelper-metrics.service"
 	done
@@ -128,7 +128,7 @@ install_check() {
 	KTH_SYSFS=$fake "$work/dest-usr/usr/sbin/kthctl" metrics >/dev/null 2>"$work/inst.err"
 	rc=$?
 	set -e
-	check install-without-metrics-files-exit-5 "exit $rc: $(cat "$work/inst.err")" \
+	check install-without-metrics-files-exit-5 -m "exit $rc: $(cat "$work/inst.err")" \
 		sh -c "[ $rc = 5 ] && grep -q 'kthctl is installed without them' '$work/inst.err'"
 }
 

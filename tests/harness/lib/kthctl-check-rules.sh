@@ -31,9 +31,9 @@ rules_check() {
 		doc_block 'in ``tests/harness/kth-kthctl-check``)::' | grep -v -e '^#' -e '^$' |
 			awk '{ gsub(/\047/, "\047\047"); printf "      - record: doc:expr:%d\n        expr: \047%s\047\n", NR, $0 }'
 	} >"$work/exprs.yml"
-	check doc-promql-expressions "$("$promtool" check rules "$work/exprs.yml" 2>&1 | tail -n 3)" \
+	check doc-promql-expressions -m "$("$promtool" check rules "$work/exprs.yml" 2>&1 | tail -n 3)" \
 		sh -c "'$promtool' check rules '$work/exprs.yml' >/dev/null 2>&1 && [ \$(grep -c 'record:' '$work/exprs.yml') -ge 10 ]"
-	check doc-alert-rules "$("$promtool" check rules "$rules" 2>&1 | tail -n 3)" \
+	check doc-alert-rules -m "$("$promtool" check rules "$rules" 2>&1 | tail -n 3)" \
 		sh -c "'$promtool' check rules '$rules' >/dev/null 2>&1 && [ \$(grep -c 'alert:' '$rules') -ge 7 ]"
 }
 

@@ -110,16 +110,16 @@ status_check() {
 		kcs st-bb "$fake" "busybox sh" $c
 		cmp -s "$work/st-dash.out" "$work/st-bb.out" || same+=" '$c'"
 	done
-	check status-same-in-dash-and-busybox "differs:$same" test -z "$same"
+	check status-same-in-dash-and-busybox -m "differs:$same" test -z "$same"
 
 	# --- the table: its columns as they were, no note on a direct kernel ---
 	kcs st "$fake" dash status
-	check status-exit-0 "exit $rc: $(head -c 200 "$work/st.err")" test "$rc" = 0
-	check status-row-columns "kth_a's row: $(grep '^kth_a ' "$work/st.out")" \
+	check status-exit-0 -m "exit $rc: $(head -c 200 "$work/st.err")" test "$rc" = 0
+	check status-row-columns -m "kth_a's row: $(grep '^kth_a ' "$work/st.out")" \
 		test "$(awk '$1 == "kth_a" { print NF, $3, $5, $10 }' "$work/st.out")" = "10 running 1012 40/3"
-	check status-old-row "kth_old's row: $(grep '^kth_old ' "$work/st.out")" \
+	check status-old-row -m "kth_old's row: $(grep '^kth_old ' "$work/st.out")" \
 		test "$(awk '$1 == "kth_old" { print NF, $10 }' "$work/st.out")" = "10 1/2"
-	check status-direct-no-note "$(grep helpers: "$work/st.out")" \
+	check status-direct-no-note -m "$(grep helpers: "$work/st.out")" \
 		test "$(wc -l <"$work/st.out")" = 5
 
 	# --- --json: every key, in order, each value its file's ---
@@ -130,12 +130,12 @@ status_check() {
 			json_expected "$fake" "${t##*/}" $i
 			i=$((i + 1))
 		done >"$work/st.want"
-		check status-json-equals-files "$(diff "$work/st.want" "$work/st.flat" | grep '^[<>]' | head -n 4)" \
+		check status-json-equals-files -m "$(diff "$work/st.want" "$work/st.flat" | grep '^[<>]' | head -n 4)" \
 			cmp -s "$work/st.want" "$work/st.flat"
 	else
 		not_ok status-json-equals-files "not JSON: $(cat "$work/st.jerr")"
 	fi
-	check status-json-old-helper-null "kth_old (the fourth): $(grep '^\[3\]\.helper_runner=' "$work/st.flat")" \
+	check status-json-old-helper-null -m "kth_old (the fourth): $(grep '^\[3\]\.helper_runner=' "$work/st.flat")" \
 		grep -qx '\[3\]\.helper_runner=null' "$work/st.flat"
 
 	# --- stats: every file, the new ones included; none of kth_old's ---
@@ -147,16 +147,16 @@ status_check() {
 		[[ $k != *_hist ]] || continue
 		grep -qxF "$k $(cat "$f")" "$work/st.out" || bad+=" $k"
 	done
-	check stats-lists-every-file "missing or wrong:$bad" test -z "$bad"
-	check stats-has-helper-limits "$(grep -e helper_timeout_ms -e helper_runner "$work/st.out")" \
+	check stats-lists-every-file -m "missing or wrong:$bad" test -z "$bad"
+	check stats-has-helper-limits -m "$(grep -e helper_timeout_ms -e helper_runner "$work/st.out")" \
 		sh -c "grep -qx 'helper_timeout_ms 10000' '$work/st.out' && grep -qx 'helper_runner direct' '$work/st.out'"
-	check stats-direct-no-note "stderr: $(cat "$work/st.err")" sh -c "! grep -q 'helpers:' '$work/st.err'"
+	check stats-direct-no-note -m "stderr: $(cat "$work/st.err")" sh -c "! grep -q 'helpers:' '$work/st.err'"
 	kcs st "$fake" dash stats kth_old
-	check stats-old-no-new-files "$(grep -c -e helper_exited -e helper_runner "$work/st.out") lines" \
+	check stats-old-no-new-files -m "$(grep -c -e helper_exited -e helper_runner "$work/st.out") lines" \
 		sh -c "[ $rc = 0 ] && ! grep -q -e helper_exited -e helper_runner '$work/st.out'"
 	kcs st "$fake" dash stats kth_a --json
 	json_flat <"$work/st.out" >"$work/st.flat" 2>"$work/st.jerr" || true
-	check stats-json-helper-figures "$(grep -e '\.helper_timeout_ms=' -e '\.helper_runner=' -e '\.helper_waited=' "$work/st.flat" | tr '\n' ' ')" \
+	check stats-json-helper-figures -m "$(grep -e '\.helper_timeout_ms=' -e '\.helper_runner=' -e '\.helper_waited=' "$work/st.flat" | tr '\n' ' ')" \
 		test "$(grep -e '\.helper_timeout_ms=' -e '\.helper_runner=' -e '\.helper_waited=' "$work/st.flat" | tr '\n' ' ')" \
 		= '.helper_runner="direct" .helper_timeout_ms=10000 .helper_waited=11 '
 
@@ -164,31 +164,31 @@ status_check() {
 	make_runner_tree "$work/sys-none" none
 	for c in dash "busybox sh"; do
 		kcs st "$work/sys-none" "$c" status
-		check "status-none-note-${c%% *}" "$(cat "$work/st.out")" \
+		check "status-none-note-${c%% *}" -m "$(cat "$work/st.out")" \
 			test "$(tail -n 1 "$work/st.out")" = "$NOTE_NONE"
 	done
 	kcs st "$work/sys-none" dash status --json
-	check status-none-json "$(head -c 300 "$work/st.out")" \
+	check status-none-json -m "$(head -c 300 "$work/st.out")" \
 		sh -c "! grep -q 'helpers:' '$work/st.out' && grep -q '\"helper_runner\": \"none\"}' '$work/st.out'"
 	kcs st "$work/sys-none" dash stats kth_r
-	check stats-none-note "stderr: $(cat "$work/st.err")" grep -qxF "kthctl: $NOTE_NONE" "$work/st.err"
+	check stats-none-note -m "stderr: $(cat "$work/st.err")" grep -qxF "kthctl: $NOTE_NONE" "$work/st.err"
 	kcs st "$work/sys-none" dash metrics
-	check metrics-runner-none "$(grep kthelper_helper_runner "$work/st.out" | tr '\n' ' ')" \
+	check metrics-runner-none -m "$(grep kthelper_helper_runner "$work/st.out" | tr '\n' ' ')" \
 		grep -qxF 'kthelper_helper_runner{thread="kth_r",module="kth_r",runner="none"} 1' "$work/st.out"
-	check metrics-none-not-run "$(grep 'outcome="not_run"' "$work/st.out")" \
+	check metrics-none-not-run -m "$(grep 'outcome="not_run"' "$work/st.out")" \
 		grep -qxF 'kthelper_helper_attempts_total{thread="kth_r",module="kth_r",outcome="not_run"} 2' "$work/st.out"
 	if [[ -n $promtool ]]; then
-		check metrics-runner-none-promtool "$("$promtool" check metrics <"$work/st.out" 2>&1 | head -c 300)" \
+		check metrics-runner-none-promtool -m "$("$promtool" check metrics <"$work/st.out" 2>&1 | head -c 300)" \
 			"$promtool" check metrics <"$work/st.out"
 	fi
 
 	# --- a kernel with a dispatcher ---
 	make_runner_tree "$work/sys-dispatcher" dispatcher
 	kcs st "$work/sys-dispatcher" dash status
-	check status-dispatcher-note "$(tail -n 1 "$work/st.out")" \
+	check status-dispatcher-note -m "$(tail -n 1 "$work/st.out")" \
 		grep -qF "$NOTE_DISPATCHER" "$work/st.out"
 	kcs st "$work/sys-dispatcher" dash stats kth_r
-	check stats-dispatcher-note "stderr: $(cat "$work/st.err")" grep -qF "kthctl: $NOTE_DISPATCHER" "$work/st.err"
+	check stats-dispatcher-note -m "stderr: $(cat "$work/st.err")" grep -qF "kthctl: $NOTE_DISPATCHER" "$work/st.err"
 }
 
 # --- trace on a kernel locked down for confidentiality: exit 5, why ---
@@ -205,16 +205,16 @@ lockdown_check() {
 	KTH_SYSFS=$fake KTH_TRACEFS=$tr KTH_SECURITYFS=$sec dash "$kthctl" trace -n 1 >"$work/tr.out" 2>"$work/tr.err"
 	rc=$?
 	set -e
-	check trace-lockdown-exit-5 "exit $rc: $(cat "$work/tr.err")" test "$rc" = 5
-	check trace-lockdown-says "stderr: $(cat "$work/tr.err")" \
+	check trace-lockdown-exit-5 -m "exit $rc: $(cat "$work/tr.err")" test "$rc" = 5
+	check trace-lockdown-says -m "stderr: $(cat "$work/tr.err")" \
 		grep -qx "kthctl: the kernel is locked down for confidentiality ($sec/lockdown): tracefs is closed, .*; status, stats, watch and metrics read sysfs and still work" "$work/tr.err"
-	check trace-lockdown-nothing-made "$tr/instances: $(ls "$tr/instances")" test -z "$(ls "$tr/instances")"
+	check trace-lockdown-nothing-made -m "$tr/instances: $(ls "$tr/instances")" test -z "$(ls "$tr/instances")"
 	# integrity leaves tracefs open: the usual answer when it is missing
 	echo 'none [integrity] confidentiality' >"$sec/lockdown"
 	set +e
 	KTH_SYSFS=$fake KTH_TRACEFS=$work/nonexistent KTH_SECURITYFS=$sec dash "$kthctl" trace -n 1 >"$work/tr.out" 2>"$work/tr.err"
 	rc=$?
 	set -e
-	check trace-integrity-is-not-lockdown "exit $rc: $(cat "$work/tr.err")" \
+	check trace-integrity-is-not-lockdown -m "exit $rc: $(cat "$work/tr.err")" \
 		sh -c "[ $rc = 5 ] && grep -q 'tracefs is not mounted' '$work/tr.err'"
 }
