@@ -219,7 +219,7 @@ deb-modules-all:
 # modules are installed by DKMS (make dkms-install, make deb).
 PREFIX ?= /usr/local
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
-KTHCTL_FILES := metrics.sh metrics.awk
+KTHCTL_FILES := trace.sh metrics.sh metrics.awk
 METRICS_UNITS := kthelper-metrics.service kthelper-metrics.timer
 .PHONY: install uninstall
 

@@ -26,8 +26,8 @@ cmd_deb() {
 	mkdir -p "$pkgdir"
 	stage_source "$pkgdir/src" "$ver"
 	install -D -m 0755 "$topdir/tools/kthctl/kthctl" "$pkgdir/tools/kthctl/kthctl"
-	install -m 0644 "$topdir/tools/kthctl/metrics.sh" "$topdir/tools/kthctl/metrics.awk" \
-		"$pkgdir/tools/kthctl/"
+	install -m 0644 "$topdir/tools/kthctl/trace.sh" "$topdir/tools/kthctl/metrics.sh" \
+		"$topdir/tools/kthctl/metrics.awk" "$pkgdir/tools/kthctl/"
 	cp -r "$topdir/scripts/packaging/debian" "$pkgdir/debian"
 	# the metrics timer, as dh_installsystemd --name takes it
 	for unit in kthelper-metrics.service kthelper-metrics.timer; do

@@ -63,7 +63,7 @@ EOF
 		check "tools-control-${field%%:*}" -m "kthelper-tools' control: $info" has_line "$info" "^$field"
 	done
 	contents=$(dpkg-deb -c "$tools")
-	for f in usr/sbin/kthctl usr/share/kthctl/metrics.sh usr/share/kthctl/metrics.awk \
+	for f in usr/sbin/kthctl usr/share/kthctl/trace.sh usr/share/kthctl/metrics.sh usr/share/kthctl/metrics.awk \
 		 lib/systemd/system/kthelper-metrics.service lib/systemd/system/kthelper-metrics.timer \
 		 usr/libexec/kthelper/kth-journal lib/systemd/system/kthelper-event@.service \
 		 usr/share/kthelper/udev/90-kthelper-journal.rules \

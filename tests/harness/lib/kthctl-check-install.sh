@@ -130,6 +130,13 @@ install_check() {
 	set -e
 	check install-without-metrics-files-exit-5 -m "exit $rc: $(cat "$work/inst.err")" \
 		sh -c "[ $rc = 5 ] && grep -q 'kthctl is installed without them' '$work/inst.err'"
+	rm -f "$work/dest-usr/usr/share/kthctl/trace.sh"
+	set +e
+	KTH_SYSFS=$fake "$work/dest-usr/usr/sbin/kthctl" trace >/dev/null 2>"$work/inst.err"
+	rc=$?
+	set -e
+	check install-without-trace-file-exit-5 -m "exit $rc: $(cat "$work/inst.err")" \
+		sh -c "[ $rc = 5 ] && grep -q 'no trace.sh in .*kthctl is installed without them' '$work/inst.err'"
 }
 
 # --- the units, verified in a root with the system's targets ---
