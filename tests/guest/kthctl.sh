@@ -36,55 +36,8 @@ kc_is() {
 # err_has NAME TEXT: kthctl's last stderr says TEXT
 err_has() { check_eq "$1" 1 "$(grep -c -F -e "$2" /tmp/kc.err | sed 's/^[1-9][0-9]*$/1/')"; }
 
-# json_flat: parse JSON on stdin (strictly: a syntax error fails), one
-# line per value: PATH=VALUE, strings quoted (.name="x", [0].pid=5,
-# .wait_hist[1][2]=3, an empty array PATH=[]).
-json_flat() {
-	awk '
-	function fail(m) { printf "json: %s at %d\n", m, pos >"/dev/stderr"; exit 1 }
-	function ws() { while (substr(s, pos, 1) ~ /[ \t\n\r]/) pos++ }
-	function str(   r, c) {
-		pos++
-		for (;;) {
-			c = substr(s, pos++, 1)
-			if (c == "") fail("unterminated string")
-			if (c == "\"") return r
-			if (c == "\\") c = substr(s, pos++, 1)
-			r = r c
-		}
-	}
-	function value(path,   c, k, n) {
-		ws(); c = substr(s, pos, 1)
-		if (c == "{") {
-			pos++; ws()
-			if (substr(s, pos, 1) == "}") { pos++; return }
-			for (;;) {
-				ws(); if (substr(s, pos, 1) != "\"") fail("key expected")
-				k = str(); ws()
-				if (substr(s, pos++, 1) != ":") fail(": expected")
-				value(path "." k); ws(); c = substr(s, pos++, 1)
-				if (c == "}") return
-				if (c != ",") fail(", or } expected")
-			}
-		}
-		if (c == "[") {
-			pos++; ws()
-			if (substr(s, pos, 1) == "]") { pos++; print path "=[]"; return }
-			for (n = 0; ; n++) {
-				value(path "[" n "]"); ws(); c = substr(s, pos++, 1)
-				if (c == "]") return
-				if (c != ",") fail(", or ] expected")
-			}
-		}
-		if (c == "\"") { print path "=\"" str() "\""; return }
-		if (match(substr(s, pos), /^(-?[0-9]+(\.[0-9]+)?|null|true|false)/)) {
-			print path "=" substr(s, pos, RLENGTH); pos += RLENGTH; return
-		}
-		fail("value expected")
-	}
-	{ s = s $0 "\n" }
-	END { pos = 1; value(""); ws(); if (pos <= length(s)) fail("text after the value") }'
-}
+# json_flat: JSON on stdin as PATH=VALUE lines (tests/guest/json-flat.awk)
+json_flat() { awk -f /lib/kth/json-flat.awk; }
 
 # --- no kthelper: exit 3 ---
 kc_is no-kthelper-exit-3 3

@@ -13,55 +13,8 @@
 # kernel; and `kthctl trace` on a kernel locked down for confidentiality.
 # shellcheck disable=SC2154 # $fake and the others: set by kth-kthctl-check
 
-# json_flat: JSON on stdin, parsed strictly (a syntax error fails), as one
-# PATH=VALUE line per value: strings quoted (.name="x", [0].pid=5,
-# .wait_hist[1][2]=3, an empty array PATH=[]); object keys in order.
-json_flat() {
-	awk '
-	function fail(m) { printf "json: %s at %d\n", m, pos >"/dev/stderr"; exit 1 }
-	function ws() { while (substr(s, pos, 1) ~ /[ \t\n\r]/) pos++ }
-	function str(   r, c) {
-		pos++
-		for (;;) {
-			c = substr(s, pos++, 1)
-			if (c == "") fail("unterminated string")
-			if (c == "\"") return r
-			if (c == "\\") c = substr(s, pos++, 1)
-			r = r c
-		}
-	}
-	function value(path,   c, k, n) {
-		ws(); c = substr(s, pos, 1)
-		if (c == "{") {
-			pos++; ws()
-			if (substr(s, pos, 1) == "}") { pos++; return }
-			for (;;) {
-				ws(); if (substr(s, pos, 1) != "\"") fail("key expected")
-				k = str(); ws()
-				if (substr(s, pos++, 1) != ":") fail(": expected")
-				value(path "." k); ws(); c = substr(s, pos++, 1)
-				if (c == "}") return
-				if (c != ",") fail(", or } expected")
-			}
-		}
-		if (c == "[") {
-			pos++; ws()
-			if (substr(s, pos, 1) == "]") { pos++; print path "=[]"; return }
-			for (n = 0; ; n++) {
-				value(path "[" n "]"); ws(); c = substr(s, pos++, 1)
-				if (c == "]") return
-				if (c != ",") fail(", or ] expected")
-			}
-		}
-		if (c == "\"") { print path "=\"" str() "\""; return }
-		if (match(substr(s, pos), /^(-?[0-9]+(\.[0-9]+)?|null|true|false)/)) {
-			print path "=" substr(s, pos, RLENGTH); pos += RLENGTH; return
-		}
-		fail("value expected")
-	}
-	{ s = s $0 "\n" }
-	END { pos = 1; value(""); ws(); if (pos <= length(s)) fail("text after the value") }'
-}
+# json_flat: JSON on stdin as PATH=VALUE lines (tests/guest/json-flat.awk)
+json_flat() { awk -f "$topdir/tests/guest/json-flat.awk"; }
 
 # kcs NAME SYSFS SHELL ARGS...: kthctl ARGS under SHELL (dash, "busybox
 # sh") against SYSFS; rc, $work/NAME.out, $work/NAME.err
