@@ -10,8 +10,9 @@
 #   make check        all tests (boots real kernels in QEMU)
 #   make check-static [M=DIR]   the static analysis gate (scripts/kth-check)
 #   make check-matrix every scenario on bullseye 5.10 .. sid, generic and -rt
-#   make check-debug  the VM suite on a debug kernel (lockdep, KASAN,
-#                     kmemleak, UBSAN, fault injection), built once
+#   make check-debug [KERNELS=debug,kcsan,rt]  the VM suite on a debug kernel
+#                     (lockdep, KASAN, kmemleak, UBSAN, fault injection) and
+#                     on a KCSAN one, each built once, then on -rt
 #   make check-trees  builds against kernel trees built in place, with O=
 #                     and with clang, each built once; the clang one booted
 #   make demo         boot a kernel with kthelper and show it at work
@@ -132,13 +133,15 @@ results:
 check-matrix: setup
 	tests/tiers/kth-check-matrix
 
-# The debug tier (Documentation/testing.rst): a debug kernel built once from
-# Debian's linux-source (cached in ~/.cache/kthelper/debug-kernel), every
-# module against it, the VM suite on it (tests/tiers/kth-check-debug).
+# The debug tier (Documentation/testing.rst): the debug and the KCSAN
+# kernels built once from Debian's linux-source (cached in
+# ~/.cache/kthelper/debug-kernel*), every module against each, the VM
+# suite on each, then on -rt (tests/tiers/kth-check-debug); KERNELS=debug,
+# kcsan or rt (or a comma list) runs those parts alone.
 .PHONY: check-debug
 check-debug:
 	scripts/kth-setup --kernel-build
-	tests/tiers/kth-check-debug
+	tests/tiers/kth-check-debug $(if $(KERNELS),--kernels "$(KERNELS)")
 
 # kthelper against the kernel trees a kernel developer builds: Debian's
 # linux-source built in place, with O=, and with clang (LLVM=1), each

@@ -2,9 +2,9 @@
 # shellcheck shell=bash
 #
 # check-selftest.sh - `scripts/kth-check --selftest`, sourced by it: each
-# rule of scripts/coccinelle/ on scripts/coccinelle/examples/RULE/: bad.c must be reported
-# on exactly its lines marked "expected: RULE", good.c not at all; a
-# directory of scripts/coccinelle/examples/ without its rule is a failure too.
+# rule of scripts/static/coccinelle/ on its examples/RULE/: bad.c must be
+# reported on exactly its lines marked "expected: RULE", good.c not at
+# all; a directory of examples/ without its rule is a failure too.
 
 run_selftest() {
 	local rules rule r kind src name got want nwant missed extra d
@@ -13,7 +13,7 @@ run_selftest() {
 	rules=("$rulesdir"/*.cocci)
 	shopt -u nullglob
 	[[ ${#rules[@]} -gt 0 ]] || die "no rules in $rulesdir"
-	note "kth-check --selftest: ${#rules[@]} kthelper rules against scripts/coccinelle/examples/"
+	note "kth-check --selftest: ${#rules[@]} kthelper rules against scripts/static/coccinelle/examples/"
 	for rule in "${rules[@]}"; do
 		r=$(basename "$rule" .cocci)
 		known[$r]=1
@@ -21,7 +21,7 @@ run_selftest() {
 			src=$staticdir/$r/$kind.c
 			name=rule.$r.$kind
 			if [[ ! -f $src ]]; then
-				result "not ok" "$name" "missing scripts/coccinelle/examples/$r/$kind.c"
+				result "not ok" "$name" "missing scripts/static/coccinelle/examples/$r/$kind.c"
 				continue
 			fi
 			printf '%s\n' "$src" >"$work/groups.$r.$kind"
@@ -61,7 +61,7 @@ run_selftest() {
 	shopt -s nullglob
 	for d in "$staticdir"/*/; do
 		r=$(basename "$d")
-		[[ -n ${known[$r]:-} ]] || result "not ok" "rule.$r.orphan" "scripts/coccinelle/examples/$r/ has no scripts/coccinelle/$r.cocci"
+		[[ -n ${known[$r]:-} ]] || result "not ok" "rule.$r.orphan" "scripts/static/coccinelle/examples/$r/ has no scripts/static/coccinelle/$r.cocci"
 	done
 	shopt -u nullglob
 	finish

@@ -5,7 +5,7 @@
 # a check (result: a human line, or with --ktap a KTAP result,
 # scripts/lib/ktap.sh, with the findings on "# " lines after it), notes,
 # the closing summary and exit status (finish), and the findings of each check filed by the target they are in
-# (distribute, report).  scripts/lib/check-*.sh are the parts of
+# (distribute, report).  scripts/static/check-*.sh are the parts of
 # kth-check, one concern each; they use its variables and log()/die().
 
 # shellcheck source=scripts/lib/ktap.sh

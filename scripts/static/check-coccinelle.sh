@@ -5,7 +5,7 @@
 # it: spatch in report mode (run_spatch, also used by --selftest), the
 # kernel's coccinelle scripts (locks, free, null, api, misc) on every
 # kernel target (findings.coccinelle.I) and kthelper's own rules
-# (scripts/coccinelle/*.cocci) on every target but framework/
+# (scripts/static/coccinelle/*.cocci) on every target but framework/
 # (findings.kth-rules.I).
 
 kernel_scripts=()	# the kernel's scripts that ran

@@ -30,7 +30,7 @@ run_builds() {
 	tree=$work/tree
 	mkdir -p "$tree"
 	tar -C "$topdir" --warning=no-file-changed --exclude=./.git --exclude=./build \
-		--exclude=./scripts/coccinelle/examples --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+		--exclude=./scripts/static/coccinelle/examples --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
 		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='*.order' \
 		--exclude=Module.symvers --exclude='*.deb' --exclude='*.gz' --exclude='*.xz' \
 		-cf - . | tar -C "$tree" -xf - || [[ $? -eq 1 ]]
