@@ -42,8 +42,8 @@
 #                           one, named PREFIX.NAME
 #
 # NAME is one word: blanks become dashes; KTAP_NAME_PREFIX goes before
-# it.  A REASON is one line: newlines and tabs become spaces.  KTAP_INDENT prefixes every line (four spaces:
-# a subtest).  KTAP_STATE names a file that keeps the count, so that
+# it.  A REASON is one line: newlines and tabs become spaces.
+# KTAP_INDENT prefixes every line (four spaces: a subtest).  KTAP_STATE names a file that keeps the count, so that
 # results from subshells and pipelines (`... | while read ...; do ok ...`)
 # are numbered in one sequence; tests/guest/init gives each scenario one.
 
@@ -124,23 +124,29 @@ skip() {
 	_ktap_result ok "$_kn" "SKIP $(_ktap_line "$*")"
 }
 
-# check NAME [-m WHY] CMD [ARG...]
+# check NAME [-m WHY] CMD [ARG...]: NAME and WHY stay in this call's own
+# positional parameters ("NAME" "WHY" CMD...), which a CMD that checks
+# too cannot change.
 check() {
-	_kc_name=$1
-	_kc_why=
-	shift
-	if [ "${1:-}" = -m ]; then
-		_kc_why=$2
-		shift 2
+	if [ "${2:-}" = -m ]; then
+		_kc_name=$1 _kc_why=$3
+		shift 3
+	else
+		_kc_name=$1 _kc_why=
+		shift
 	fi
-	if "$@"; then
-		ok "$_kc_name"
+	set -- "$_kc_name" "$_kc_why" "$@"
+	if _ktap_run "$@"; then
+		ok "$1"
 	else
 		_kc_rc=$?
-		# "$@" is the command, shown as one line
-		# shellcheck disable=SC2145
-		not_ok "$_kc_name" "${_kc_why:-failed (rc=$_kc_rc): $@}"
+		not_ok "$1" "${2:-failed (rc=$_kc_rc): $(shift 2 && echo "$*")}"
 	fi
+}
+# _ktap_run NAME WHY CMD [ARG...]: CMD's status
+_ktap_run() {
+	shift 2
+	"$@"
 }
 
 # check_eq NAME EXPECTED ACTUAL
