@@ -11,58 +11,46 @@
 # clean-log judge's selftest (run-judge.sh) before any boot, their results
 # static.*, their logs in build/static/.
 
+# static_step NAME LOG CMD...: CMD's KTAP into build/static/LOG (after
+# what an earlier step wrote there); CMD stopping (exit > 1) is kept in
+# $static_stopped for static.NAME.
+static_step() {
+	local name=$1 log=$staticlog/$2 rc
+	shift 2
+	[[ -n ${static_logs[$log]:-} ]] || : >"$log"
+	static_logs[$log]=1
+	set +e
+	"$@" >>"$log" 2>&1
+	rc=$?
+	set -e
+	[[ $rc -le 1 ]] ||
+		static_stopped+=("$name"$'\t'"${1##*/} exited $rc: $(tail -n 1 "$log")")
+}
+
 run_static_stage() {
-	local staticlog=$builddir/static start failed_before gate_rc rules_rc matrix_rc
-	local lint_rc lint_self_rc trees_rc kthctl_rc
-	local secs nresults nfailed
+	local staticlog=$builddir/static start failed_before secs nresults=0 nfailed log s
+	local -A static_logs=()
+	local -a static_stopped=()
 	[[ ${KTH_NO_SETUP:-0} == 1 ]] || "$scripts/kth-setup" ${kver:+"$kver"}
 	mkdir -p "$staticlog"
 	printf '[kth] static analysis (scripts/kth-check) ... ' >&2
 	start=$EPOCHREALTIME
 	failed_before=$failed
-	set +e
-	"$scripts/kth-check" --ktap ${kver:+--kver "$kver"} >"$staticlog/kth-check.log" 2>&1
-	gate_rc=$?
-	"$scripts/kth-check" --ktap --selftest >"$staticlog/rules.log" 2>&1
-	rules_rc=$?
-	"$harness/kth-lint-guest" --ktap "$topdir"/tests/guest/*.sh >"$staticlog/guest-checks.log" 2>&1
-	lint_rc=$?
-	"$harness/kth-lint-guest" --ktap --selftest >>"$staticlog/guest-checks.log" 2>&1
-	lint_self_rc=$?
-	"$harness/kth-kthctl-check" --ktap >"$staticlog/kthctl.log" 2>&1
-	kthctl_rc=$?
-	"$harness/kth-build-matrix" --ktap >"$staticlog/build-matrix.log" 2>&1
-	matrix_rc=$?
-	"$harness/kth-tree-builds" --ktap >"$staticlog/trees.log" 2>&1
-	trees_rc=$?
-	set -e
+	static_step kth-check kth-check.log "$scripts/kth-check" --ktap ${kver:+--kver "$kver"}
+	static_step rules rules.log "$scripts/kth-check" --ktap --selftest
+	static_step guest-checks guest-checks.log "$harness/kth-lint-guest" --ktap "$topdir"/tests/guest/*.sh
+	static_step guest-checks.selftest guest-checks.log "$harness/kth-lint-guest" --ktap --selftest
+	static_step kthctl kthctl.log "$harness/kth-kthctl-check" --ktap
+	static_step build-matrix build-matrix.log "$harness/kth-build-matrix" --ktap
+	static_step trees trees.log "$harness/kth-tree-builds" --ktap
 	secs=$(elapsed_since "$start")
-	collect_results "$staticlog/kth-check.log" static
-	nresults=$collected
-	[[ $gate_rc -le 1 ]] || add_result "not ok" static.kth-check \
-		"exited $gate_rc: $(tail -n 1 "$staticlog/kth-check.log")"
-	collect_results "$staticlog/rules.log" static
-	nresults=$((nresults + collected))
-	[[ $rules_rc -le 1 ]] || add_result "not ok" static.rules \
-		"exited $rules_rc: $(tail -n 1 "$staticlog/rules.log")"
-	collect_results "$staticlog/guest-checks.log" static
-	nresults=$((nresults + collected))
-	[[ $lint_rc -le 1 ]] || add_result "not ok" static.guest-checks \
-		"kth-lint-guest exited $lint_rc: $(tail -n 1 "$staticlog/guest-checks.log")"
-	[[ $lint_self_rc -le 1 ]] || add_result "not ok" static.guest-checks.selftest \
-		"kth-lint-guest --selftest exited $lint_self_rc: $(tail -n 1 "$staticlog/guest-checks.log")"
-	collect_results "$staticlog/kthctl.log" static
-	nresults=$((nresults + collected))
-	[[ $kthctl_rc -le 1 ]] || add_result "not ok" static.kthctl \
-		"kth-kthctl-check exited $kthctl_rc: $(tail -n 1 "$staticlog/kthctl.log")"
-	collect_results "$staticlog/build-matrix.log" static
-	nresults=$((nresults + collected))
-	[[ $matrix_rc -le 1 ]] || add_result "not ok" static.build-matrix \
-		"exited $matrix_rc: $(tail -n 1 "$staticlog/build-matrix.log")"
-	collect_results "$staticlog/trees.log" static
-	nresults=$((nresults + collected))
-	[[ $trees_rc -le 1 ]] || add_result "not ok" static.trees \
-		"kth-tree-builds exited $trees_rc: $(tail -n 1 "$staticlog/trees.log")"
+	for log in kth-check rules guest-checks kthctl build-matrix trees; do
+		collect_results "$staticlog/$log.log" static
+		nresults=$((nresults + collected))
+	done
+	for s in "${static_stopped[@]}"; do
+		add_result "not ok" "static.${s%%$'\t'*}" "${s#*$'\t'}"
+	done
 	judge_selftest
 	nresults=$((nresults + 1))
 	add_note "static analysis: $secs s, findings in ${staticlog#"$topdir"/}/kth-check.log, rules.log, guest-checks.log, kthctl.log, build-matrix.log and trees.log"
