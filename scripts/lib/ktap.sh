@@ -43,9 +43,10 @@
 #
 # NAME is one word: blanks become dashes; KTAP_NAME_PREFIX goes before
 # it.  A REASON is one line: newlines and tabs become spaces.
-# KTAP_INDENT prefixes every line (four spaces: a subtest).  KTAP_STATE names a file that keeps the count, so that
-# results from subshells and pipelines (`... | while read ...; do ok ...`)
-# are numbered in one sequence; tests/guest/init gives each scenario one.
+# KTAP_INDENT prefixes every line (four spaces: a subtest). KTAP_STATE
+# names a file that keeps the count, so that results from subshells and
+# pipelines (`... | while read ...; do ok ...`) are numbered in one
+# sequence; tests/guest/init gives each scenario one.
 
 KTAP_TESTNO=1
 KTAP_CNT_PASS=0

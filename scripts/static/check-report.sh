@@ -4,8 +4,8 @@
 # check-report.sh - scripts/kth-check's results, sourced by it: one result
 # a check (result: a human line, or with --ktap a KTAP result,
 # scripts/lib/ktap.sh, with the findings on "# " lines after it), notes,
-# the closing summary and exit status (finish), and the findings of each check filed by the target they are in
-# (distribute, report).  scripts/static/check-*.sh are the parts of
+# the closing summary and exit status (finish), and the findings of each
+# check filed by the target they are in (distribute, report).  scripts/static/check-*.sh are the parts of
 # kth-check, one concern each; they use its variables and log()/die().
 
 # shellcheck source=scripts/lib/ktap.sh

@@ -47,8 +47,9 @@ add_diag() { add_entry diag "${1%%: *}" "$1" ""; }
 # results (the in-kernel tests' KTAP is in it, read by the scenarios).
 # Where a document has a plan ("1..N", first or last), N must be the
 # number of its results: else PREFIX.plan fails (a result line lost or
-# garbled on the console).  With a third argument, the lines a guest scenario prints
-# starting with "# " (its figures) become KTAP diagnostics too.
+# garbled on the console).  With a third argument, the lines a guest
+# scenario prints starting with "# " (its figures) become KTAP
+# diagnostics too.
 collect_results() {
 	local file=$1 prefix=$2 diag=${3:-} line res name dir in_dmesg=0 doc=0 plan=
 	collected=0

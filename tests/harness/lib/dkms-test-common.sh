@@ -4,8 +4,8 @@
 # dkms-test-common.sh - what every part of tests/harness/kth-dkms-test uses,
 # sourced by it: its KTAP results (scripts/lib/ktap.sh: ok, not_ok, skip,
 # check NAME -m WHY CMD..., one count across its parts; and check's
-# predicates), failed (a check failed so far), run_logged, the modules of a dkms.conf, the kernels with
-# headers, sig_check (a module's signature against a certificate) and a
+# predicates), failed (a check failed so far), run_logged, the modules
+# of a dkms.conf, the kernels with headers, sig_check (a module's signature against a certificate) and a
 # kernel "build directory" whose make fails.  tests/harness/lib/
 # dkms-test-*.sh are the parts of kth-dkms-test, one concern each; they use
 # its variables and log()/die().
