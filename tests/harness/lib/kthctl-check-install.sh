@@ -104,6 +104,20 @@ usage_check() {
 		sh -c "grep -q 'kthctl metrics \[NAME\] \[--textfile DIR\]' '$work/kc.out' && grep -q ' 6 metrics not' '$work/kc.out'"
 }
 
+# without_file NAME FILE PATTERN ARGS...: with FILE removed from the
+# /usr install, kthctl ARGS exits 5 with a message matching PATTERN
+without_file() {
+	local name=$1 file=$2 pattern=$3 rc
+	shift 3
+	rm -f "$work/dest-usr/usr/share/kthctl/$file"
+	set +e
+	KTH_SYSFS=$fake "$work/dest-usr/usr/sbin/kthctl" "$@" >/dev/null 2>"$work/inst.err"
+	rc=$?
+	set -e
+	check "$name" -m "exit $rc: $(cat "$work/inst.err")" \
+		sh -c "[ $rc = 5 ] && grep -q '$pattern' '$work/inst.err'"
+}
+
 # --- as installed: PREFIX/sbin/kthctl, PREFIX/share/kthctl, the units ---
 install_check() {
 	local prefix dest
@@ -123,20 +137,10 @@ install_check() {
 			grep -qx "ExecStart=$prefix/sbin/kthctl metrics --textfile /var/lib/prometheus/node-exporter" \
 			"$dest$prefix/lib/systemd/system/kthelper-metrics.service"
 	done
-	rm -f "$work/dest-usr/usr/share/kthctl/metrics.awk"
-	set +e
-	KTH_SYSFS=$fake "$work/dest-usr/usr/sbin/kthctl" metrics >/dev/null 2>"$work/inst.err"
-	rc=$?
-	set -e
-	check install-without-metrics-files-exit-5 -m "exit $rc: $(cat "$work/inst.err")" \
-		sh -c "[ $rc = 5 ] && grep -q 'kthctl is installed without them' '$work/inst.err'"
-	rm -f "$work/dest-usr/usr/share/kthctl/trace.sh"
-	set +e
-	KTH_SYSFS=$fake "$work/dest-usr/usr/sbin/kthctl" trace >/dev/null 2>"$work/inst.err"
-	rc=$?
-	set -e
-	check install-without-trace-file-exit-5 -m "exit $rc: $(cat "$work/inst.err")" \
-		sh -c "[ $rc = 5 ] && grep -q 'no trace.sh in .*kthctl is installed without them' '$work/inst.err'"
+	without_file install-without-metrics-files-exit-5 metrics.awk \
+		'kthctl is installed without them' metrics
+	without_file install-without-trace-file-exit-5 trace.sh \
+		'no trace.sh in .*kthctl is installed without them' trace
 }
 
 # --- the units, verified in a root with the system's targets ---
