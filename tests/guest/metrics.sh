@@ -20,6 +20,9 @@
 #
 # shellcheck source=tests/guest/lib.sh
 . /scenarios/lib.sh
+# expect and hist_problems, the scenario's own reader of sysfs
+# shellcheck source=tests/guest/lib-metrics.sh
+. /scenarios/lib-metrics.sh
 
 S=kth_selftest
 N=kth_netbufwatch
@@ -91,87 +94,9 @@ quiet() {
 	done
 }
 check quiet wait_for 30 quiet
-MAP='posted kthelper_events_posted_total
-handled kthelper_events_handled_total
-dropped_full kthelper_events_dropped_total ,cause="full"
-dropped_evicted kthelper_events_dropped_total ,cause="evicted"
-dropped_stopped kthelper_events_dropped_total ,cause="stopped"
-dropped_killed kthelper_events_dropped_total ,cause="killed"
-depth kthelper_queue_depth
-queue_len kthelper_queue_capacity
-wakeups kthelper_wakeups_total
-helper_runs kthelper_helper_runs_total
-helper_failures kthelper_helper_failures_total
-helper_suppressed kthelper_helper_suppressed_total
-helper_exited kthelper_helper_attempts_total ,outcome="exited"
-helper_exited_nonzero kthelper_helper_attempts_total ,outcome="exited_nonzero"
-helper_killed kthelper_helper_attempts_total ,outcome="killed"
-helper_timeouts kthelper_helper_attempts_total ,outcome="timeout"
-helper_exec_failed kthelper_helper_attempts_total ,outcome="exec_failed"
-helper_refused kthelper_helper_attempts_total ,outcome="refused"
-helper_not_run kthelper_helper_attempts_total ,outcome="not_run"
-helper_suppressed kthelper_helper_attempts_total ,outcome="suppressed"
-helper_dropped kthelper_helper_attempts_total ,outcome="dropped"
-helper_exec_enoent kthelper_helper_exec_failures_total ,errno="ENOENT"
-helper_exec_eacces kthelper_helper_exec_failures_total ,errno="EACCES"
-helper_exec_enoexec kthelper_helper_exec_failures_total ,errno="ENOEXEC"
-helper_exec_enomem kthelper_helper_exec_failures_total ,errno="ENOMEM"
-helper_exec_other kthelper_helper_exec_failures_total ,errno="other"
-helper_deferred kthelper_helper_deferred_total
-helper_waited kthelper_helper_waited_total
-helper_running kthelper_helper_running
-helper_pending kthelper_helper_pending
-helper_last_exit kthelper_helper_last_exit_code
-helper_last_signal kthelper_helper_last_signal
-helper_max_running kthelper_helper_max_running
-helper_max_pending kthelper_helper_max_pending
-uevents kthelper_uevents_total
-uevent_failures kthelper_uevent_failures_total
-sample_runs kthelper_sample_runs_total'
-# expect: what sysfs says, read here: the samples (histograms aside) and,
-# on "# " lines, the histograms' buckets and sums; sorted
-expect() {
-	for d in "$KTH_SYSFS"/*; do
-		t=${d##*/}
-		read -r m <"$d/module"
-		l="thread=\"$t\",module=\"$m\""
-		read -r st <"$d/state"
-		for s in running paused stopped; do
-			[ "$st" = $s ] && v=1 || v=0
-			echo "kthelper_state{$l,state=\"$s\"} $v"
-		done
-		echo "$MAP" | while read -r f metric extra; do
-			{ read -r v <"$d/$f"; } 2>/dev/null && echo "$metric{$l$extra} $v"
-		done
-		# helper_timeout_ms in seconds; helper_runner a StateSet
-		read -r ms <"$d/helper_timeout_ms"
-		echo "kthelper_helper_timeout_seconds{$l} $(awk -v ms="$ms" 'BEGIN { s = sprintf("%d.%03d", ms / 1000, ms % 1000); sub(/\.?0+$/, "", s); print s }')"
-		read -r rn <"$d/helper_runner"
-		for s in direct dispatcher none; do
-			[ "$rn" = $s ] && v=1 || v=0
-			echo "kthelper_helper_runner{$l,runner=\"$s\"} $v"
-		done
-		for h in wait handle; do
-			sed "s/^/# $t $h /" "$d/${h}_hist"
-			{ read -r v <"$d/${h}_sum_ns"; } 2>/dev/null && echo "# $t ${h}_sum $v"
-		done
-		[ -f "$d/metrics/schema" ] || continue
-		p=kthelper_${m#kth_}
-		while read -r name type label _; do
-			[ "$type" = counter ] && name=${name}_total
-			if [ "$label" = - ]; then
-				read -r v <"$d/metrics/${name%_total}" && echo "${p}_$name{$l} $v"
-				continue
-			fi
-			while read -r lv v; do
-				echo "${p}_$name{$l,$label=\"$lv\"} $v"
-			done <"$d/metrics/${name%_total}"
-		done <"$d/metrics/schema"
-	done | sort
-}
 missing=
 for t in $S $U $N; do
-	for f in $(echo "$MAP" | cut -d' ' -f1) wait_sum_ns handle_sum_ns wait_count handle_count \
+	for f in $(map_rows | cut -d' ' -f1) wait_sum_ns handle_sum_ns wait_count handle_count \
 		 helper_timeout_ms helper_runner; do
 		[ -f "$KTH_SYSFS/$t/$f" ] || missing="$missing $t/$f"
 	done
@@ -211,59 +136,6 @@ check_eq help-type-once-per-family "" \
 check_eq stateset-one-state-per-thread "1 1 1" \
 	"$(for t in $S $U $N; do grep -c "^kthelper_state{thread=\"$t\",.* 1\$" /tmp/m.prom; done | tr '\n' ' ' | sed 's/ $//')"
 
-# The histograms, from the kernel's buckets (# T H LOW HIGH COUNT in
-# /tmp/e1) with edges 2^10 .. 2^35 ns: the bucket le=2^k counts the
-# values of every kernel bucket whose HIGH (exclusive) is <= 2^k.
-hist_problems() {
-	awk '
-	function tname(s) { sub(/^[^"]*"/, "", s); sub(/".*/, "", s); return s }
-	FNR == NR {
-		if ($1 == "#" && $3 ~ /_sum$/) { sum[$2, substr($3, 1, length($3) - 4)] = $4; next }
-		if ($1 == "#") { n = ++nk[$2, $3]; high[$2, $3, n] = $5; cnt[$2, $3, n] = $6; next }
-		if ($1 ~ /^kthelper_events_handled_total\{/) handled[tname($1)] = $2
-		next
-	}
-	/^kthelper_(queue_wait|handler)_seconds_/ {
-		t = tname($1)
-		h = $1 ~ /^kthelper_queue_wait/ ? "wait" : "handle"
-		seen[t, h] = 1
-		if ($1 ~ /_bucket\{/) {
-			le = $1; sub(/.*le="/, "", le); sub(/".*/, "", le)
-			k = ++nb[t, h]; les[t, h, k] = le; bv[t, h, k] = $2
-		} else if ($1 ~ /_sum\{/) {
-			osum[t, h] = $2
-		} else {
-			ocount[t, h] = $2
-		}
-	}
-	END {
-		for (key in seen) {
-			split(key, a, SUBSEP); t = a[1]; h = a[2]
-			if (nb[t, h] != 27) print t " " h ": " nb[t, h] " buckets, not 27"
-			e = 512
-			for (k = 1; k <= 26; k++) {
-				e *= 2; c = 0
-				for (i = 1; i <= nk[t, h]; i++) if (high[t, h, i] + 0 <= e) c += cnt[t, h, i]
-				ns = sprintf("%.0f", e)
-				while (length(ns) < 10) ns = "0" ns
-				s = substr(ns, 1, length(ns) - 9) "." substr(ns, length(ns) - 8); sub(/\.?0+$/, "", s)
-				if (les[t, h, k] != s || bv[t, h, k] != c)
-					print t " " h ": bucket " k " le=" les[t, h, k] " " bv[t, h, k] ", expected le=" s " " c
-				if (k > 1 && bv[t, h, k] < bv[t, h, k - 1]) print t " " h ": bucket " k " below the one before"
-			}
-			total = 0
-			for (i = 1; i <= nk[t, h]; i++) total += cnt[t, h, i]
-			if (les[t, h, 27] != "+Inf" || bv[t, h, 27] != total || ocount[t, h] != total ||
-			    total != handled[t])
-				print t " " h ": +Inf " bv[t, h, 27] ", _count " ocount[t, h] ", buckets " total ", handled " handled[t]
-			s = osum[t, h]; f = ""
-			if (s ~ /\./) { f = substr(s, index(s, ".") + 1); s = substr(s, 1, index(s, ".") - 1) }
-			while (length(f) < 9) f = f "0"
-			s = s f; sub(/^0+/, "", s); if (s == "") s = "0"
-			if (s != sum[t, h]) print t " " h ": _sum " osum[t, h] " is not " sum[t, h] " ns"
-		}
-	}' /tmp/e1 /tmp/m.prom
-}
 check_eq histograms-cumulative-from-sysfs "" "$(hist_problems)"
 set -- "$KTH_SYSFS"/*
 check_eq histograms-two-per-thread $((2 * $#)) "$(grep -c '_seconds_count{' /tmp/m.prom)"
