@@ -10,7 +10,8 @@
 #   make check        all tests (boots real kernels in QEMU)
 #   make check-static [M=DIR]   the static analysis gate (scripts/kth-check)
 #   make check-matrix every scenario on bullseye 5.10 .. sid, generic and -rt
-#   make check-debug [KERNELS=debug,kcsan,rt]  the VM suite on a debug kernel
+#   make check-debug [KERNELS=debug,kcsan,rt] [PART=fault|stress|helpers|rest]
+#                     the VM suite on a debug kernel
 #                     (lockdep, KASAN, kmemleak, UBSAN, fault injection) and
 #                     on a KCSAN one, each built once, then on -rt
 #   make check-trees  builds against kernel trees built in place, with O=
@@ -137,11 +138,13 @@ check-matrix: setup
 # kernels built once from Debian's linux-source (cached in
 # ~/.cache/kthelper/debug-kernel*), every module against each, the VM
 # suite on each, then on -rt (tests/tiers/kth-check-debug); KERNELS=debug,
-# kcsan or rt (or a comma list) runs those parts alone.
+# kcsan or rt (or a comma list) runs those kernels alone, PART=fault,
+# stress, helpers or rest one named part of the suite on them.
 .PHONY: check-debug
 check-debug:
 	scripts/kth-setup --kernel-build
-	tests/tiers/kth-check-debug $(if $(KERNELS),--kernels "$(KERNELS)")
+	tests/tiers/kth-check-debug $(if $(KERNELS),--kernels "$(KERNELS)") \
+		$(if $(PART),--part "$(PART)")
 
 # kthelper against the kernel trees a kernel developer builds: Debian's
 # linux-source built in place, with O=, and with clang (LLVM=1), each

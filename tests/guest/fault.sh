@@ -39,7 +39,7 @@
 # overflowed the default, and the full dmesg at the end (what clean-log
 # reads) had lost its first 20 minutes.
 #
-# kth-vm: --usb --timeout 900 --extra-append log_buf_len=16M
+# kth-vm: --usb --timeout 1200 --extra-append log_buf_len=16M
 # kth-vm: --extra-append slub_debug=A;-,kmemleak_object,kmemleak_scan_area,debug_objects_cache
 # shellcheck source=tests/guest/lib.sh
 . /scenarios/lib.sh

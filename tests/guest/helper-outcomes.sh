@@ -42,7 +42,7 @@ D=$KTH_SYSFS/$T
 P=/sys/module/kth_selftest/parameters
 H=$KTH_HELPERS
 TR=/sys/kernel/tracing
-SLACK_MS=1500
+SLACK_MS=$(slow_ms 1500)	# the bounds' slack, times KTH_SLOW like the timeouts
 T_BEGIN=$(_kth_uptime_cs)
 
 [ -e $TR/trace ] || mount -t tracefs nodev $TR 2>/dev/null
@@ -107,6 +107,8 @@ good_limit helper_max_pending 4096
 good_limit helper_max_pending 64
 good_limit helper_max_running 4
 good_limit helper_timeout_ms 1000
+HT=$(slow_ms 1000)	# part 2's timeout, 1 s times KTH_SLOW
+echo $HT >$D/helper_timeout_ms
 
 # --- 2. the outcomes, one at a time ----------------------------------------
 # outcome NAME HELPER EVENT DELTA: one event with HELPER; afterwards the
@@ -129,9 +131,9 @@ outcome self-sigterm $H/kth-selfterm term "runs=1 killed=1"
 check_eq self-sigterm-last_signal 15 "$(sysfs_get $T helper_last_signal)"
 t0=$(_kth_uptime_cs)
 outcome hang-1000ms $H/kth-hang hang "runs=1 timeouts=1"
-echo "# a helper that hangs, helper_timeout_ms 1000: its timeout counted $(ms_since "$t0") ms after the event"
+echo "# a helper that hangs, helper_timeout_ms $HT: its timeout counted $(ms_since "$t0") ms after the event"
 check_eq hang-killed 0 "$(nalive hang)"
-check hang-logged logged "$T: helper $H/kth-hang for event 5 killed after 1000 ms"
+check hang-logged logged "$T: helper $H/kth-hang for event 5 killed after $HT ms"
 set_helper $H/kth-gone
 rm -f $H/kth-gone
 _s0=$(snap)

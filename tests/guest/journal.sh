@@ -157,6 +157,7 @@ check remove-KTH_SEQ-after-add test "$(printf '%s\n' "$rec" | field KTH_SEQ)" -g
 # all the way up, and the guest's / (the initramfs's rootfs) is 1777:
 # made 0755 as on an installed system; the rest is as installed
 chmod 0755 /
+slow_ms 10000 >"$D/helper_timeout_ms"	# the default, times KTH_SLOW
 echo "$JOURNAL" >"$D/helper"
 check_eq helper-set $JOURNAL "$(sysfs_get $T helper)"
 plug tab2 KTHJRNL2 || exit 1

@@ -6,11 +6,13 @@
 # with runs deferred and hangs outstanding, and stop, SIGKILL and rmmod
 # with hanging helpers.  Uses lib-helper.sh's tools.
 
+HT2=$(slow_ms 2000)	# parts 5-7's timeout, 2 s times KTH_SLOW
+
 # --- 5. the concurrency bound under a storm ---------------------------------
 set_helper $H/kth-conc
 echo 2 >$D/helper_max_running
 echo 3 >$D/helper_max_pending
-echo 2000 >$D/helper_timeout_ms
+echo $HT2 >$D/helper_timeout_ms
 seq0=$(sysfs_get $T posted)
 _s0=$(snap)
 trace_on
@@ -118,16 +120,16 @@ $((seq0 + 5)) suspend started 0 0;$((seq0 + 5)) suspend exited 0 0;" \
 	rc=$?
 	ms=$(ms_since "$t0")
 	set -- $(pm_phases)
-	echo "# a pm_test freezer cycle with 2 hanging helpers, helper_timeout_ms 2000: $ms ms, of which $1 ms before the freezer (the helpers' end) and $2 ms pm_test's delay (1 s of mdelay)"
+	echo "# a pm_test freezer cycle with 2 hanging helpers, helper_timeout_ms $HT2: $ms ms, of which $1 ms before the freezer (the helpers' end) and $2 ms pm_test's delay (1 s of mdelay)"
 	check_eq suspend-with-hangs-succeeds 0 $rc
 	check suspend-with-hangs-no-freeze-failure not_logged 'Freezing of tasks failed'
 	if [ "$2" -lt 0 ]; then
 		not_ok suspend-with-hangs-within-bound "no 'suspend debug: Waiting' then 'Restarting tasks' line in the kernel log"
 	else
 		# all but pm_test's own delay (under TCG 0.3-3.2 s for its 1 s)
-		check suspend-with-hangs-within-bound [ $((ms - $2)) -le $((2000 + SLACK_MS)) ]
+		check suspend-with-hangs-within-bound [ $((ms - $2)) -le $((HT2 + SLACK_MS)) ]
 	fi
-	check suspend-with-hangs-notifier-within-timeout [ "$1" -ge 0 -a "$1" -le $((2000 + SLACK_MS)) ]
+	check suspend-with-hangs-notifier-within-timeout [ "$1" -ge 0 -a "$1" -le $((HT2 + SLACK_MS)) ]
 	check_eq suspend-with-hangs-counted-timeouts "runs=2 timeouts=2" "$(delta "$_s0")"
 	check_eq suspend-with-hangs-killed 0 "$(nalive pmhang)"
 	every_attempt suspend-hangs
@@ -135,7 +137,7 @@ fi
 
 # --- 7. stop, SIGKILL, rmmod with hanging helpers outstanding ---------------
 set_helper $H/kth-hang
-echo 2000 >$D/helper_timeout_ms
+echo $HT2 >$D/helper_timeout_ms
 echo 2 >$D/helper_max_running
 seq0=$(sysfs_get $T posted)
 _s0=$(snap)
@@ -147,9 +149,9 @@ t0=$(_kth_uptime_cs)
 echo stop >$D/control
 rc=$?
 ms=$(ms_since "$t0")
-echo "# stop with 2 hanging helpers running and 2 waiting, helper_timeout_ms 2000: $ms ms"
+echo "# stop with 2 hanging helpers running and 2 waiting, helper_timeout_ms $HT2: $ms ms"
 check_eq stop-with-hangs-succeeds 0 $rc
-check stop-with-hangs-within-bound [ "$ms" -le $((2000 + SLACK_MS)) ]
+check stop-with-hangs-within-bound [ "$ms" -le $((HT2 + SLACK_MS)) ]
 check_eq stop-with-hangs-counters "runs=2 timeouts=2 dropped=2 waited=2" "$(delta "$_s0")"
 check_eq stop-with-hangs-killed 0 "$(nalive stophang)"
 trace_read stop
@@ -177,9 +179,9 @@ check_eq sigkill-helpers-run-on 3 "$(nalive killhang)"
 kth_rmmod $T
 rc=$?
 ms=$(ms_since "$t0")
-echo "# SIGKILL to the thread with 3 hanging helpers, then rmmod, helper_timeout_ms 2000: $ms ms from the signal to rmmod's return"
+echo "# SIGKILL to the thread with 3 hanging helpers, then rmmod, helper_timeout_ms $HT2: $ms ms from the signal to rmmod's return"
 check_eq sigkill-rmmod-succeeds 0 $rc
-check sigkill-rmmod-within-bound [ "$ms" -le $((2000 + SLACK_MS)) ]
+check sigkill-rmmod-within-bound [ "$ms" -le $((HT2 + SLACK_MS)) ]
 check_eq sigkill-helpers-killed 0 "$(nalive killhang)"
 trace_read sigkill
 check_eq sigkill-trace-records "$((seq0 + 1)) killhang started 0 0;$((seq0 + 1)) killhang timeout 0 9;\
@@ -190,7 +192,7 @@ $((seq0 + 3)) killhang started 0 0;$((seq0 + 3)) killhang timeout 0 9;" \
 # rmmod with hanging helpers outstanding
 kth_insmod $T run_tests=0 helper=$H/kth-hang helper_burst=1000 helper_rate=1000 ||
 	{ not_ok load-again "insmod failed"; exit 1; }
-echo 2000 >$D/helper_timeout_ms
+echo $HT2 >$D/helper_timeout_ms
 trace_on
 trig rmhang 3
 rm_ready() { [ "$(npids rmhang)" = 3 ] && attr_is $T helper_running 3; }
@@ -199,9 +201,9 @@ t0=$(_kth_uptime_cs)
 kth_rmmod $T
 rc=$?
 ms=$(ms_since "$t0")
-echo "# rmmod with 3 hanging helpers, helper_timeout_ms 2000: $ms ms"
+echo "# rmmod with 3 hanging helpers, helper_timeout_ms $HT2: $ms ms"
 check_eq rmmod-with-hangs-succeeds 0 $rc
-check rmmod-with-hangs-within-bound [ "$ms" -le $((2000 + SLACK_MS)) ]
+check rmmod-with-hangs-within-bound [ "$ms" -le $((HT2 + SLACK_MS)) ]
 check_eq rmmod-with-hangs-killed 0 "$(nalive rmhang)"
 trace_read rmmod
 check_eq rmmod-trace-records "1 rmhang started 0 0;1 rmhang timeout 0 9;\

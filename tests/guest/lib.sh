@@ -24,10 +24,24 @@ KTH_MARK=
 # shellcheck source=scripts/lib/ktap.sh
 . "${KTH_KTAP_LIB:-/lib/kth/ktap.sh}"
 
+# KTH_SLOW: how many times slower than Debian's kernel this one runs,
+# kth.slow=N on the kernel command line (tests/run --timeout-scale N puts
+# it there: make check-debug's KASAN and lockdep kernel, 5), 1 when
+# absent.  wait_for's limits are multiplied by it, and the scenarios
+# multiply their helper timeouts and time bounds by it (slow_ms).
+KTH_SLOW=$(sed -n 's/.*kth\.slow=\([0-9]*\).*/\1/p' /proc/cmdline)
+KTH_SLOW=${KTH_SLOW:-1}
+
+# slow_ms MS: MS milliseconds on this kernel (MS times KTH_SLOW).
+slow_ms() {
+	echo $(($1 * KTH_SLOW))
+}
+
 # wait_for TIMEOUT_S CMD [ARGS...]: poll CMD every 50 ms until it exits 0.
-# Returns 0 as soon as it does, 1 once TIMEOUT_S (whole seconds) have passed.
+# Returns 0 as soon as it does, 1 once TIMEOUT_S (whole seconds, times
+# KTH_SLOW) have passed.
 wait_for() {
-	_kth_deadline=$(($(_kth_uptime_cs) + $1 * 100))
+	_kth_deadline=$(($(_kth_uptime_cs) + $1 * 100 * KTH_SLOW))
 	shift
 	while :; do
 		"$@" && return 0
