@@ -41,13 +41,10 @@ T=kth_selftest
 D=$KTH_SYSFS/$T
 P=/sys/module/kth_selftest/parameters
 H=$KTH_HELPERS
-TR=/sys/kernel/tracing
 SLACK_MS=$(slow_ms 1500)	# the bounds' slack, times KTH_SLOW like the timeouts
 T_BEGIN=$(_kth_uptime_cs)
 
-[ -e $TR/trace ] || mount -t tracefs nodev $TR 2>/dev/null
-[ -e $TR/trace ] || TR=/sys/kernel/debug/tracing
-[ -e $TR/trace ] || { not_ok tracefs "no tracefs at /sys/kernel/tracing or under debugfs"; exit 1; }
+tracefs
 
 # shellcheck source=tests/guest/lib-helper.sh
 . /scenarios/lib-helper.sh

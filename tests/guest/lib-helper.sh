@@ -128,5 +128,4 @@ hrecs() {
 	shift
 	for _q in "$@"; do grep "^H $_q " /tmp/$_p; done | cut -d' ' -f2- | list
 }
-range() { _i=$1; while [ "$_i" -le "$2" ]; do printf '%s ' "$_i"; _i=$((_i + 1)); done; }
 

@@ -187,6 +187,27 @@ stress_count() {
 	echo $(($1 * ${_kth_pct:-100} / 100))
 }
 
+# range FIRST LAST: the numbers FIRST..LAST, each followed by a space.
+range() {
+	_i=$1
+	while [ "$_i" -le "$2" ]; do
+		printf '%s ' "$_i"
+		_i=$((_i + 1))
+	done
+}
+
+# tracefs: TR, tracefs's directory (/sys/kernel/tracing, mounted if it is
+# not, else under debugfs); a scenario that reads trace events calls it
+# first, and ends with a failed "tracefs" check where there is none.
+tracefs() {
+	TR=/sys/kernel/tracing
+	[ -e $TR/trace ] || mount -t tracefs nodev $TR 2>/dev/null
+	[ -e $TR/trace ] || TR=/sys/kernel/debug/tracing
+	[ -e $TR/trace ] && return 0
+	not_ok tracefs "no tracefs at /sys/kernel/tracing or under debugfs"
+	exit 1
+}
+
 # uptime_s: seconds since boot, with decimals.
 uptime_s() {
 	cut -d' ' -f1 /proc/uptime

@@ -17,12 +17,9 @@ T=kth_selftest
 D=$KTH_SYSFS/$T
 P=/sys/module/kth_selftest/parameters
 LEN=96		# sizeof(struct demo_event) in kth_selftest.c
-TR=/sys/kernel/tracing
 STATES='stopped|starting|running|paused|draining|stopping|frozen'
 
-[ -e $TR/trace ] || mount -t tracefs nodev $TR 2>/dev/null
-[ -e $TR/trace ] || TR=/sys/kernel/debug/tracing
-[ -e $TR/trace ] || { not_ok tracefs "no tracefs at /sys/kernel/tracing or under debugfs"; exit 1; }
+tracefs
 kth_insmod kthelper || { not_ok load-kthelper "insmod failed"; exit 1; }
 if [ ! -d $TR/events/kthelper ]; then
 	not_ok events-registered "no $TR/events/kthelper (a module with taints other than O/E/C gets its tracepoints disabled: $(cat /proc/sys/kernel/tainted))"
@@ -56,7 +53,6 @@ recs() { grep "^$1 thread=$T " /tmp/$2; }		# EVENT PART
 nrecs() { recs "$1" "$2" | grep -c -- "${3:-.}"; }	# EVENT PART [PATTERN]
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }		# NAME (stdin: records)
 list() { tr '\n' ' '; }
-range() { _i=$1; while [ "$_i" -le "$2" ]; do printf '%s ' "$_i"; _i=$((_i + 1)); done; }
 delta() { echo $(($(sysfs_get $T "$1") - $2)); }	# ATTR BEFORE
 runs() { recs "$1" "$2" | field "$3" | uniq -c | awk '{ printf "%s*%s ", $2, $1 }'; }
 
