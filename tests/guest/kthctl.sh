@@ -239,8 +239,10 @@ else
 fi
 
 # --- a thread without signals: kth_stress's, while its flood drains ---
-kth_insmod kth_stress run=hardirq_flood_drop_newest posts=400 queue_len=300 \
-	handler_us=10000 >/dev/null 2>&1 &
+# (queue_len events of 10 ms each: 3 s, times KTH_SLOW, as each kthctl
+# run is that much slower there)
+kth_insmod kth_stress run=hardirq_flood_drop_newest posts=$((400 * KTH_SLOW)) \
+	queue_len=$((300 * KTH_SLOW)) handler_us=10000 >/dev/null 2>&1 &
 ins=$!
 if wait_for 20 test -d $KTH_SYSFS/kth_stress; then
 	kc reload kth_stress
