@@ -82,10 +82,11 @@ state_is() { # STATE: netbufwatch's state metric says STATE
 	grep -qx "$1 1" $KTH_SYSFS/$N/metrics/state
 }
 check netbufwatch-low wait_for 20 state_is low
-# a sample every 10 s from now on: sysfs holds still while it is read
-echo 10000 >/sys/module/$N/parameters/period_ms
+# a sample every 10 s (times KTH_SLOW) from now on: sysfs holds still
+# while it is read
+slow_ms 10000 >/sys/module/$N/parameters/period_ms
 kill -HUP "$(thread_pid $N)"
-wait_for 10 attr_is $N sample_ms 10000
+wait_for 10 attr_is $N sample_ms "$(slow_ms 10000)"
 
 # --- 3. a quiet moment: kthctl metrics against sysfs ---
 quiet() {
