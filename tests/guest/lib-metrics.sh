@@ -7,10 +7,12 @@
 # metrics.map), and the check of the histograms against the kernel's
 # buckets.
 
-METRICS_MAP=/lib/kth/metrics.map
+# metrics.map's rows, read once: expect() wants them for every thread at
+# every try of a snapshot (a grep each time was one more process each)
+MAP_ROWS=$(grep -v '^#' /lib/kth/metrics.map)
 # map_rows: metrics.map without its comments
 map_rows() {
-	grep -v '^#' $METRICS_MAP
+	echo "$MAP_ROWS"
 }
 
 # expect: what sysfs says, read here: the samples (histograms aside) and,
