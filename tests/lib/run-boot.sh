@@ -129,6 +129,8 @@ boot_scenario() { # NAME INDEX TOTAL
 		done
 		vmargs+=("${words[@]}")
 	done < <(grep -E '^#[[:space:]]*kth-vm:' "$script" || true)
+	# tests/run --accel wins over the scenario's own (kth-vm takes the last)
+	[[ -z $accel ]] || vmargs+=(--accel "$accel")
 
 	host=$guestdir/$name.host
 	[[ -x $host ]] || host=
