@@ -8,6 +8,8 @@
  * bench_run.c     one run: the producers bound to CPUs, the times
  * bench_scale.c   throughput, the post side alone, hard-IRQ producers
  * bench_latency.c hard IRQ -> handler latency
+ * bench_icount.c  under instruction counting: the calibration loop and
+ *                 the targets on instruction counts
  */
 #ifndef KTH_BENCH_H
 #define KTH_BENCH_H
@@ -31,9 +33,10 @@
 /* Runs of each case at most (module parameter rounds). */
 #define BENCH_ROUNDS_MAX	15
 
-/* the module parameters n_events and rounds */
+/* the module parameters n_events, rounds and icount */
 extern unsigned int bench_n_events;
 extern unsigned int bench_rounds;
+extern bool bench_icount;
 extern const unsigned int bench_sizes[BENCH_SIZES];
 
 /* What carries an event from a producer to a single consumer thread. */
@@ -136,15 +139,38 @@ bool bench_have_cpus(unsigned int nr);
 
 /* bench_main.c */
 void bench_result(bool ok, const char *name);
+void bench_result_skip(const char *name, const char *why);
 u64 bench_median(u64 *v, unsigned int n);
 int bench_cmp_u64(const void *a, const void *b);
 const char *bench_ratio(char *buf, size_t size, u64 num, u64 den);
 #define BENCH_RATIO_LEN	24
 
-/* The figures the targets are made of, filled by the parts. */
+/*
+ * How many producer CPUs the runs use: 1 under instruction counting (the
+ * guest has one vCPU), else BENCH_CPUS.
+ */
+static inline unsigned int bench_cpus(void)
+{
+	return bench_icount ? 1 : BENCH_CPUS;
+}
+
+/*
+ * The unit of every figure: under instruction counting the guest's clocks
+ * advance 1 ns per guest instruction, so its "ns" are instructions.
+ */
+static inline const char *bench_unit(void)
+{
+	return bench_icount ? "insns" : "ns";
+}
+
+/*
+ * The figures the targets are made of, filled by the parts, in
+ * bench_unit(): ns of wall time, or instructions under icount.
+ */
 struct bench_figures {
-	u64 tput[BENCH_SIZES][MECH_COUNT][BENCH_CPUS];	/* ns/event */
-	u64 post[MECH_COUNT][BENCH_CPUS];	/* producers' span ns/post */
+	u64 tput[BENCH_SIZES][MECH_COUNT][BENCH_CPUS];	/* per event */
+	u64 post[BENCH_SIZES][MECH_COUNT][BENCH_CPUS];	/* producers' span */
+	u64 drain[BENCH_SIZES][MECH_COUNT];	/* per event, 1 CPU, held */
 	u64 irq_post[MECH_COUNT][BENCH_CPUS];	/* ns/post in hard IRQ */
 	u64 lat_p50[4], lat_p99[4];		/* enum bench_lat_kind */
 	long idle_switches;			/* -1: not measured */
@@ -172,5 +198,10 @@ enum bench_lat_kind {
 #define BENCH_LAT_RESULTS	LAT_COUNT
 void bench_latencies(void);
 bool bench_latency_params_ok(void);
+
+/* bench_icount.c */
+#define BENCH_ICOUNT_RESULTS	1
+void bench_icount_calibrate(void);
+void bench_icount_targets(void);
 
 #endif /* KTH_BENCH_H */

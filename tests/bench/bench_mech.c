@@ -321,6 +321,7 @@ int bench_hold(struct bench_run *run)
 	case MECH_KTH:
 		return kth_pause(run->thread);
 	case MECH_KWORKER:
+	case MECH_KWORKER_CLOCK:
 		reinit_completion(&run->gate_entered);
 		reinit_completion(&run->gate);
 		kthread_queue_work(run->worker, &run->gate_work);
@@ -337,7 +338,7 @@ void bench_release(struct bench_run *run)
 {
 	if (run->mech == MECH_KTH)
 		kth_resume(run->thread);
-	else if (run->mech == MECH_KWORKER)
+	else if (run->mech == MECH_KWORKER || run->mech == MECH_KWORKER_CLOCK)
 		complete(&run->gate);
 }
 

@@ -10,6 +10,9 @@
  * lowest time): under QEMU the host only ever adds time, by running
  * something else on the vCPU's core, so the best run is the least
  * disturbed one.  The median is printed beside it, as the spread.
+ * Under instruction counting (icount=1) the figures are instructions,
+ * the host's load does not change them, and the runs on two CPUs are
+ * skipped: the guest has one.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,9 +35,16 @@ static const struct bench_case tput_cases[] = {
 	{ MECH_KTH, 2 }, { MECH_KWORKER, 2 }, { MECH_KWORKER_KMALLOC, 2 },
 };
 
-/* The post side alone: the consumer held off (percpu-ring has none). */
+/*
+ * The post side alone, the consumer held off (percpu-ring has none), and
+ * then the drain: kthelper against kthread_worker, bare and with
+ * kthelper's clock reads, at every size.
+ */
 static const struct bench_case post_cases[] = {
-	{ MECH_KTH, 0 }, { MECH_KWORKER, 0 }, { MECH_PERCPU, 0 },
+	{ MECH_KTH, 0 }, { MECH_KWORKER, 0 }, { MECH_KWORKER_CLOCK, 0 },
+	{ MECH_PERCPU, 0 },
+	{ MECH_KTH, 1 }, { MECH_KWORKER, 1 }, { MECH_KWORKER_CLOCK, 1 },
+	{ MECH_KTH, 2 }, { MECH_KWORKER, 2 }, { MECH_KWORKER_CLOCK, 2 },
 };
 
 /* Hard-IRQ producers. */
@@ -42,17 +52,19 @@ static const struct bench_case irq_cases[] = {
 	{ MECH_KTH, 0 }, { MECH_KWORKER, 0 },
 };
 
-/* Results reported by this file: one per case and producer count. */
+/*
+ * Results reported by this file: one per case and producer count (one
+ * count under icount: bench-smp's boot runs the two-CPU ones).
+ */
 unsigned int bench_scale_results(void)
 {
-	return ARRAY_SIZE(tput_cases) * BENCH_CPUS +
-	       (ARRAY_SIZE(post_cases) - 1) * BENCH_CPUS +
-	       ARRAY_SIZE(irq_cases) * BENCH_CPUS;
+	return (ARRAY_SIZE(tput_cases) + ARRAY_SIZE(post_cases) - 1 +
+		ARRAY_SIZE(irq_cases)) * bench_cpus();
 }
 
 /*
  * The runs of one case, [producers - 1][round], and what they come to
- * (0 where a run failed).
+ * (0 where a run failed or was skipped: @ok false).
  */
 struct bench_samples {
 	u64 v[BENCH_CPUS][BENCH_ROUNDS_MAX];
@@ -108,12 +120,12 @@ static bool bench_cases(const struct bench_case *cases, unsigned int n,
 		s[c].set_up = !bench_setup(&runs[c], cases[c].mech,
 					   bench_sizes[cases[c].size],
 					   max_events);
-		for (cpus = 1; cpus <= BENCH_CPUS; cpus++)
+		for (cpus = 1; cpus <= bench_cpus(); cpus++)
 			s[c].ok[cpus - 1] = s[c].set_up;
 	}
 	for (r = 0; r < bench_rounds; r++) {
 		for (c = 0; c < n; c++) {
-			for (cpus = 1; cpus <= BENCH_CPUS; cpus++) {
+			for (cpus = 1; cpus <= bench_cpus(); cpus++) {
 				if (!s[c].ok[cpus - 1])
 					continue;
 				s[c].ok[cpus - 1] =
@@ -154,12 +166,30 @@ static void bench_case_results(const struct bench_case *cases, unsigned int n,
 	for (c = 0; c < n; c++) {
 		if (cases[c].mech == MECH_PERCPU)
 			continue;	/* no consumer: nothing arrives */
-		for (cpus = 1; cpus <= BENCH_CPUS; cpus++) {
+		for (cpus = 1; cpus <= bench_cpus(); cpus++) {
 			bench_case_name(name, sizeof(name), what, &cases[c],
 					cpus);
 			bench_result(s[c].ok[cpus - 1], name);
 		}
 	}
+}
+
+/* One case's line: its best and median, on one CPU and, if run, on two. */
+static void bench_case_line(const char *what, const struct bench_case *c,
+			    const struct bench_samples *s, const char *rate)
+{
+	char r[BENCH_RATIO_LEN];
+
+	if (bench_cpus() == 1) {
+		pr_info("# %s %3u B %-22s 1 CPU %6llu (%6llu)\n", what,
+			bench_sizes[c->size], bench_mech_names[c->mech],
+			s->best[0], s->median[0]);
+		return;
+	}
+	pr_info("# %s %3u B %-22s 1 CPU %6llu (%6llu)  2 CPUs %6llu (%6llu)  %s 2 CPUs/1: %s\n",
+		what, bench_sizes[c->size], bench_mech_names[c->mech],
+		s->best[0], s->median[0], s->best[1], s->median[1], rate,
+		bench_ratio(r, sizeof(r), s->best[0], s->best[1]));
 }
 
 /* kthelper against each other mechanism: same size, same CPUs. */
@@ -175,13 +205,15 @@ static void bench_throughput_ratios(const struct bench_samples *s)
 		for (c = 0; c < ARRAY_SIZE(tput_cases) && k >= 0; c++) {
 			if (tput_cases[c].size != size || c == k)
 				continue;
-			pr_info("# kthelper vs %-22s %3u B: 1 CPU %s, 2 CPUs %s (its ns/event / kthelper's: above 1 is kthelper faster)\n",
+			pr_info("# kthelper vs %-22s %3u B: 1 CPU %s%s%s (its %s/event / kthelper's: above 1 is kthelper faster)\n",
 				bench_mech_names[tput_cases[c].mech],
 				bench_sizes[size],
 				bench_ratio(r1, sizeof(r1), s[c].best[0],
 					    s[k].best[0]),
+				bench_cpus() == 1 ? "" : ", 2 CPUs ",
+				bench_cpus() == 1 ? "" :
 				bench_ratio(r2, sizeof(r2), s[c].best[1],
-					    s[k].best[1]));
+					    s[k].best[1]), bench_unit());
 		}
 	}
 }
@@ -194,23 +226,20 @@ void bench_throughput(void)
 {
 	static struct bench_samples s[ARRAY_SIZE(tput_cases)];
 	const struct bench_case *tc;
-	char r[BENCH_RATIO_LEN];
 	unsigned int c;
 
 	if (!bench_cases(tput_cases, ARRAY_SIZE(tput_cases), s,
 			 bench_n_events, false, false, BENCH_NS_EVENT))
 		pr_err("no memory for the throughput runs\n");
-	pr_info("# throughput, first post to last handled, ns/event: the best of %u runs of %u events (the median in brackets); 2 CPUs: a producer bound to each, %u events each:\n",
-		bench_rounds, bench_n_events, bench_n_events / BENCH_CPUS);
+	pr_info("# throughput, first post to last handled, %s/event: the best of %u runs of %u events (the median in brackets)%s\n",
+		bench_unit(), bench_rounds, bench_n_events,
+		bench_cpus() == 1 ? ":" :
+		"; 2 CPUs: a producer bound to each, half the events each:");
 	for (c = 0; c < ARRAY_SIZE(tput_cases); c++) {
 		tc = &tput_cases[c];
 		bench_fig.tput[tc->size][tc->mech][0] = s[c].best[0];
 		bench_fig.tput[tc->size][tc->mech][1] = s[c].best[1];
-		pr_info("# throughput %3u B %-22s 1 CPU %6llu (%6llu)  2 CPUs %6llu (%6llu)  events/s 2 CPUs/1: %s\n",
-			bench_sizes[tc->size], bench_mech_names[tc->mech],
-			s[c].best[0], s[c].median[0], s[c].best[1],
-			s[c].median[1],
-			bench_ratio(r, sizeof(r), s[c].best[0], s[c].best[1]));
+		bench_case_line("throughput", tc, &s[c], "events/s");
 	}
 	bench_case_results(tput_cases, ARRAY_SIZE(tput_cases), s,
 			   "throughput");
@@ -229,27 +258,26 @@ void bench_post_side(void)
 	unsigned int c, max = min_t(unsigned int, bench_n_events,
 					  KTH_QUEUE_LEN_MAX);
 	const struct bench_case *pc;
-	char r[BENCH_RATIO_LEN];
 
 	if (!bench_cases(post_cases, ARRAY_SIZE(post_cases), s, max, true,
 			 false, BENCH_NS_POST))
 		pr_err("no memory for the post-side runs\n");
-	pr_info("# post side alone, consumer held off, %u B, ns/post: the best of %u runs of %u posts (the median in brackets); 2 CPUs: a producer bound to each, ns per post of both together:\n",
-		bench_sizes[0], bench_rounds, max);
+	pr_info("# post side alone, consumer held off, %s/post: the best of %u runs of %u posts (the median in brackets)%s\n",
+		bench_unit(), bench_rounds, max, bench_cpus() == 1 ? ":" :
+		"; 2 CPUs: a producer bound to each, per post of both together:");
 	for (c = 0; c < ARRAY_SIZE(post_cases); c++) {
 		pc = &post_cases[c];
-		bench_fig.post[pc->mech][0] = s[c].best[0];
-		bench_fig.post[pc->mech][1] = s[c].best[1];
-		pr_info("# post side %-22s 1 CPU %6llu (%6llu)  2 CPUs %6llu (%6llu)  posts/s 2 CPUs/1: %s\n",
-			bench_mech_names[pc->mech], s[c].best[0],
-			s[c].median[0], s[c].best[1], s[c].median[1],
-			bench_ratio(r, sizeof(r), s[c].best[0], s[c].best[1]));
+		bench_fig.post[pc->size][pc->mech][0] = s[c].best[0];
+		bench_fig.post[pc->size][pc->mech][1] = s[c].best[1];
+		bench_fig.drain[pc->size][pc->mech] = s[c].drain_best;
+		bench_case_line("post side", pc, &s[c], "posts/s");
 	}
 	for (c = 0; c < ARRAY_SIZE(post_cases); c++)
 		if (post_cases[c].mech != MECH_PERCPU)
-			pr_info("# drain after release %-22s %6llu ns/event (1 CPU runs, the best)\n",
+			pr_info("# drain after release %3u B %-22s %6llu %s/event (1 CPU runs, the best)\n",
+				bench_sizes[post_cases[c].size],
 				bench_mech_names[post_cases[c].mech],
-				s[c].drain_best);
+				s[c].drain_best, bench_unit());
 	bench_case_results(post_cases, ARRAY_SIZE(post_cases), s,
 			   "post_side");
 }
@@ -269,16 +297,15 @@ void bench_hardirq(void)
 	if (!bench_cases(irq_cases, ARRAY_SIZE(irq_cases), s, max, false,
 			 true, BENCH_NS_IRQ_POST))
 		pr_err("no memory for the hard-IRQ runs\n");
-	pr_info("# hard-IRQ producers, a pinned hrtimer posting bursts of %u every %u us, %u B, ns/post: the best of %u runs of %u events (the median in brackets); 2 CPUs: a timer on each, both posting at once:\n",
-		BENCH_IRQ_BURST, BENCH_IRQ_PERIOD_US, bench_sizes[0], bench_rounds,
-		max);
+	pr_info("# hard-IRQ producers, a pinned hrtimer posting bursts of %u every %u us, %s/post: the best of %u runs of %u events (the median in brackets)%s\n",
+		BENCH_IRQ_BURST, BENCH_IRQ_PERIOD_US, bench_unit(),
+		bench_rounds, max, bench_cpus() == 1 ? ":" :
+		"; 2 CPUs: a timer on each, both posting at once:");
 	for (c = 0; c < ARRAY_SIZE(irq_cases); c++) {
 		ic = &irq_cases[c];
 		bench_fig.irq_post[ic->mech][0] = s[c].best[0];
 		bench_fig.irq_post[ic->mech][1] = s[c].best[1];
-		pr_info("# hard-IRQ post %-22s 1 CPU %6llu (%6llu)  2 CPUs %6llu (%6llu)\n",
-			bench_mech_names[ic->mech], s[c].best[0],
-			s[c].median[0], s[c].best[1], s[c].median[1]);
+		bench_case_line("hard-IRQ post", ic, &s[c], "posts/s");
 	}
 	bench_case_results(irq_cases, ARRAY_SIZE(irq_cases), s, "hardirq");
 }

@@ -32,6 +32,11 @@ KTH_MARK=
 KTH_SLOW=$(sed -n 's/.*kth\.slow=\([0-9]*\).*/\1/p' /proc/cmdline)
 KTH_SLOW=${KTH_SLOW:-1}
 
+# KTH_ACCEL: how QEMU runs this guest (kth.accel= of tests/harness/kth-vm):
+# tcg, icount (one vCPU; its clocks count instructions) or kvm.
+KTH_ACCEL=$(sed -n 's/.*kth\.accel=\([a-z]*\).*/\1/p' /proc/cmdline)
+KTH_ACCEL=${KTH_ACCEL:-tcg}
+
 # slow_ms MS: MS milliseconds on this kernel (MS times KTH_SLOW).
 slow_ms() {
 	echo $(($1 * KTH_SLOW))
@@ -141,7 +146,9 @@ ktap_results() {
 		"$(echo "$_kth_log" | grep -cE '^(not )?ok [0-9]+ ')"
 	echo "$_kth_log" | grep -E '^(not )?ok [0-9]+ ' |
 	while read -r _kth_a _kth_b _kth_c _kth_rest; do
-		if [ "$_kth_a" = ok ]; then
+		if [ "$_kth_a" = ok ] && [ "${_kth_rest#\# SKIP}" != "$_kth_rest" ]; then
+			skip "$2-$_kth_c" "${_kth_rest#\# SKIP }"
+		elif [ "$_kth_a" = ok ]; then
 			ok "$2-$_kth_c"
 		else
 			not_ok "$2-${_kth_rest%% *}" "in-kernel test failed (see the diagnostics above)"

@@ -18,10 +18,12 @@
  * struct kth_ktap - the tests a module has reported so far
  * @number: results printed
  * @failed: of which "not ok"
+ * @skipped: of which "ok ... # SKIP"
  */
 struct kth_ktap {
 	unsigned int number;
 	unsigned int failed;
+	unsigned int skipped;
 };
 
 /* The header: the version line and the plan of @n results. */
@@ -41,11 +43,25 @@ static inline void kth_ktap_result(struct kth_ktap *k, bool ok,
 	pr_info("%sok %u %s\n", ok ? "" : "not ", k->number, name);
 }
 
+/* One result that did not run, and why: "ok N NAME # SKIP WHY". */
+static inline void kth_ktap_skip(struct kth_ktap *k, const char *name,
+				 const char *why)
+{
+	k->number++;
+	k->skipped++;
+	pr_info("ok %u %s # SKIP %s\n", k->number, name, why);
+}
+
 /* The closing diagnostic: "# <module>: N passed, N failed". */
 static inline void kth_ktap_summary(const struct kth_ktap *k)
 {
-	pr_info("# %s: %u passed, %u failed\n", KBUILD_MODNAME,
-		k->number - k->failed, k->failed);
+	if (k->skipped)
+		pr_info("# %s: %u passed, %u failed, %u skipped\n",
+			KBUILD_MODNAME, k->number - k->failed - k->skipped,
+			k->failed, k->skipped);
+	else
+		pr_info("# %s: %u passed, %u failed\n", KBUILD_MODNAME,
+			k->number - k->failed, k->failed);
 }
 
 #endif /* KTH_KTAP_H */
