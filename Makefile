@@ -23,6 +23,8 @@
 #   make check-fresh [FULL=1] [SUDO=1]   setup, demo and the static stage
 #                     (FULL=1: make check) in a minimal Debian 12 root, as
 #                     root (SUDO=1: as a user who may use sudo)
+#   make check-bench  the benchmark's boots judged: instruction counts that
+#                     repeat and meet their targets, the 2-CPU post scaling
 #   make new-driver NAME=mydrv [DIR=path]   start a driver from the template
 #   make dkms-install [KERNELRELEASE=...]   install with DKMS for that kernel
 #   make dkms-remove [KERNELRELEASE=...]    and remove it again
@@ -162,6 +164,14 @@ check-trees:
 .PHONY: check-packages
 check-packages: setup
 	tests/tiers/kth-check-packages $(if $(KERNELS),--kernels "$(KERNELS)")
+
+# The benchmark judged over several boots (tests/tiers/kth-check-bench,
+# Documentation/testing.rst "Judging the figures"): BOOTS icount boots of
+# bench (3), SMP_BOOTS bench-smp boots (5).
+.PHONY: check-bench
+check-bench: setup tests
+	tests/tiers/kth-check-bench $(if $(BOOTS),--boots $(BOOTS)) \
+		$(if $(SMP_BOOTS),--smp-boots $(SMP_BOOTS))
 
 # Setup from nothing (tests/tiers/kth-check-fresh): the committed HEAD,
 # cloned into a minimal Debian 12 root made with mmdebstrap (cached in
