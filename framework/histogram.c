@@ -23,40 +23,17 @@ void kth_hist_init(struct kth_thread *t)
 	mutex_init(&t->hist_lock);
 }
 
-static unsigned int kth_hist_bucket(u64 ns)
-{
-	return ns ? fls64(ns) - 1 : 0;
-}
-
-static void kth_hist_add(struct kth_hist *h, u64 ns)
-{
-	unsigned int i = kth_hist_bucket(ns);
-
-	WRITE_ONCE(h->count[i], h->count[i] + 1);
-	WRITE_ONCE(h->sum, h->sum + ns);
-	if (ns > h->max)
-		WRITE_ONCE(h->max, ns);
-}
-
-/**
- * kth_hist_record() - count one handled event
- * @t: the thread (called by the thread itself)
- * @wait_ns: how long the event waited in the queue
- * @handle_ns: how long its handler ran
+/*
+ * kth_hist_restart() - a reset happened: the thread restarts its maxima
+ * @t: the thread (called by the thread itself, from kth_hist_record())
+ * @epoch: the reset's epoch
  */
-void kth_hist_record(struct kth_thread *t, u64 wait_ns, u64 handle_ns)
+void kth_hist_restart(struct kth_thread *t, unsigned int epoch)
 {
-	/* pairs with the WRITE_ONCE() of @hist_epoch in kth_hist_reset() */
-	unsigned int epoch = READ_ONCE(t->hist_epoch);
-
-	if (unlikely(epoch != t->hist_seen_epoch)) {
-		WRITE_ONCE(t->wait_hist.max, 0);
-		WRITE_ONCE(t->handle_hist.max, 0);
-		/* after the maxima: a reader that sees the epoch sees them */
-		smp_store_release(&t->hist_seen_epoch, epoch);
-	}
-	kth_hist_add(&t->wait_hist, wait_ns);
-	kth_hist_add(&t->handle_hist, handle_ns);
+	WRITE_ONCE(t->wait_hist.max, 0);
+	WRITE_ONCE(t->handle_hist.max, 0);
+	/* after the maxima: a reader that sees the epoch sees them */
+	smp_store_release(&t->hist_seen_epoch, epoch);
 }
 
 static struct kth_hist *kth_hist_live(struct kth_thread *t,
@@ -86,7 +63,7 @@ void kth_hist_read(struct kth_thread *t, enum kth_hist_kind kind,
 	out->sum = READ_ONCE(live->sum) - base->sum;
 	/*
 	 * Until the thread has seen the last reset, its maxima are older
-	 * than it (pairs with smp_store_release() in kth_hist_record()).
+	 * than it (pairs with smp_store_release() in kth_hist_restart()).
 	 */
 	if (smp_load_acquire(&t->hist_seen_epoch) == t->hist_epoch)
 		out->max = READ_ONCE(live->max);

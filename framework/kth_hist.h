@@ -5,6 +5,8 @@
 #ifndef _KTH_HIST_H
 #define _KTH_HIST_H
 
+#include <linux/bitops.h>
+#include <linux/compiler.h>
 #include <linux/types.h>
 
 struct kth_thread;
@@ -29,8 +31,27 @@ enum kth_hist_kind {
 	KTH_HIST_HANDLE,
 };
 
+/*
+ * kth_hist_add() - count one value; inline, as the thread does it twice
+ * per handled event (kth_hist_record())
+ * @h: the histogram (written by the helper thread only)
+ * @ns: the value
+ *
+ * Readers see each field with READ_ONCE(); ns | 1 puts 0 in bucket 0
+ * with 1, and spares fls64() its zero case.
+ */
+static inline void kth_hist_add(struct kth_hist *h, u64 ns)
+{
+	unsigned int i = fls64(ns | 1) - 1;
+
+	WRITE_ONCE(h->count[i], h->count[i] + 1);
+	WRITE_ONCE(h->sum, h->sum + ns);
+	if (ns > h->max)
+		WRITE_ONCE(h->max, ns);
+}
+
 void kth_hist_init(struct kth_thread *t);
-void kth_hist_record(struct kth_thread *t, u64 wait_ns, u64 handle_ns);
+void kth_hist_restart(struct kth_thread *t, unsigned int epoch);
 void kth_hist_read(struct kth_thread *t, enum kth_hist_kind kind,
 		   struct kth_hist *out);
 u64 kth_hist_count(const struct kth_hist *h);

@@ -165,6 +165,24 @@ struct kth_thread {
 	struct kth_metrics *metrics;
 };
 
+/**
+ * kth_hist_record() - count one handled event in the thread's histograms
+ * @t: the thread (called by the thread itself, once per event: inline)
+ * @wait_ns: how long the event waited in the queue
+ * @handle_ns: how long its handler ran
+ */
+static inline void kth_hist_record(struct kth_thread *t, u64 wait_ns,
+				   u64 handle_ns)
+{
+	/* pairs with the WRITE_ONCE() of @hist_epoch in kth_hist_reset() */
+	unsigned int epoch = READ_ONCE(t->hist_epoch);
+
+	if (unlikely(epoch != t->hist_seen_epoch))
+		kth_hist_restart(t, epoch);
+	kth_hist_add(&t->wait_hist, wait_ns);
+	kth_hist_add(&t->handle_hist, handle_ns);
+}
+
 /* core.c */
 extern struct kset *kth_kset;
 void kth_log_stats(struct kth_thread *t, const char *why);

@@ -106,11 +106,20 @@ bool kth_change_phase(struct kth_thread *t, enum kth_phase from,
 	return changed;
 }
 
-/* Must the thread leave its batch before the next event? */
+/*
+ * Must the thread leave its batch before the next event?  Once per event,
+ * so the common case is one read of the phase: a stop request changes it
+ * to STOPPING before kthread_stop() (kth_reap()), and only then is
+ * kthread_should_stop(), a call, asked.
+ */
 static bool kth_must_pause_batch(struct kth_thread *t)
 {
-	return READ_ONCE(t->phase) == KTH_PHASE_PAUSED || freezing(current) ||
-	       kthread_should_stop() ||
+	enum kth_phase phase = READ_ONCE(t->phase);
+
+	if (unlikely(phase != KTH_PHASE_RUNNING && phase != KTH_PHASE_DRAINING) &&
+	    (phase == KTH_PHASE_PAUSED || kthread_should_stop()))
+		return true;
+	return freezing(current) ||
 	       (signal_pending(current) && kth_signal_waiting());
 }
 
