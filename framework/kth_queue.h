@@ -29,9 +29,9 @@
 #include <kthelper.h>
 
 /*
- * The thread takes events out of each CPU's ring in batches: at most
- * KTH_BATCH, and at most KTH_BATCH_BYTES of them, copied with interrupts
- * off.
+ * The thread takes events out of each CPU's ring in batches of at most
+ * KTH_BATCH; with %KTH_DROP_OLDEST, which copies them out, also at most
+ * KTH_BATCH_BYTES of them, copied with interrupts off.
  */
 #define KTH_BATCH		64
 #define KTH_BATCH_BYTES		4096
@@ -61,9 +61,12 @@ enum kth_drop_cause {
  * @lock: raw, taken with interrupts off by posts on this CPU only and by
  *	the consumer when it takes events out: never by two producers.
  * @head: R: free-running index of the next slot to fill (the slot is
- *	@head & &kth_queue.mask); the oldest event is @head - @depth.
- * @depth: R: events in @slots, in sequence order; read without the lock
- *	(READ_ONCE) only to skip an empty ring.
+ *	@head & &kth_queue.mask); the oldest event not taken is @head -
+ *	@depth.
+ * @depth: R: events in @slots not taken by the consumer, in sequence
+ *	order; read without the lock (READ_ONCE) only to skip an empty
+ *	ring.  With %KTH_DROP_NEWEST the events the consumer took and has
+ *	not handled stay in the slots just before them (&kth_stash).
  * @dropped: R: posts on this CPU refused, and events evicted or discarded
  *	from this ring, by cause (enum kth_drop_cause).
  * @wakeups: R: posts on this CPU that woke the sleeping consumer.
@@ -80,14 +83,26 @@ struct kth_ring {
 
 /*
  * struct kth_stash - events the consumer took from one CPU's ring (C)
- * @events: room for &kth_queue.stash_len events, in sequence order.
- * @pos: the next one to handle.
- * @n: events held; @pos..@n-1 wait.
+ *
+ * With %KTH_DROP_NEWEST, in place: @base is the ring's slots, and the
+ * events taken are the ring's slots @pos..@end-1, which end where the
+ * events not taken begin (@end == head - depth while any is held).  No
+ * post overwrites them: a post is refused unless it fits in the bound
+ * counted from the oldest of them (&kth_queue.taken_seq).
+ * With %KTH_DROP_OLDEST, whose posts evict the oldest events when the
+ * queue is full, the events are copied out: @base is a buffer of its own.
+ *
+ * @base: I: where the events are.
+ * @mask: I: the slot of free-running index i is i & @mask.
+ * @pos: free-running index of the next event to hand on.
+ * @end: one past the last event held; @pos..@end-1 wait, in sequence
+ *	order.
  */
 struct kth_stash {
-	void *events;
-	unsigned int pos;
-	unsigned int n;
+	void *base;
+	u32 mask;
+	u32 pos;
+	u32 end;
 };
 
 /*
@@ -99,9 +114,13 @@ struct kth_stash {
  * and hands them on merged in sequence order.
  *
  * @posted: A: every post; the last sequence number given.
- * @taken_seq: W: every event numbered up to it is out of the rings (taken
- *	by the consumer, or dropped).  A post numbered more than @len beyond
- *	it finds the queue full.  Written once per batch.
+ * @taken_seq: W: every event numbered up to it is out of the queue:
+ *	handled or dropped (%KTH_DROP_NEWEST), or taken by the consumer or
+ *	dropped (%KTH_DROP_OLDEST).  A post numbered more than @len beyond
+ *	it finds the queue full.  Written with smp_store_release(), once
+ *	per batch and, in place, once per event handled: with
+ *	%KTH_DROP_NEWEST a post that reads it (smp_load_acquire()) may fill
+ *	the slots of the events it covers.
  * @waiting: A: the consumer is going to sleep and needs a wakeup (0 or 1);
  *	set by it, cleared by the post that wins the xchg() or by it.
  * @open: O: posts are accepted.
@@ -111,9 +130,12 @@ struct kth_stash {
  * @slot_size: I: bytes per slot, the event header and largest payload.
  * @overflow: I: what a post past the bound does.
  * @rings: I: one per possible CPU.
- * @stash: I: one per possible CPU, of @stash_len events (contents C).
+ * @stash: I: one per possible CPU, of @stash_len events at most (contents
+ *	C).
+ * @in_place: I: the stashes are views of the rings (%KTH_DROP_NEWEST).
  * @active, @n_active, @cur: C: the CPUs whose stashes hold events, and
  *	the index in @active of the stash whose event comes next.
+ * @cur_stash: C: that stash, while @bound is set.
  * @seen: C: @posted when the consumer last took events.
  * @limit: C: stashed events numbered up to it may be handed on: no event
  *	with a smaller number can still be in a ring.
@@ -138,9 +160,11 @@ struct kth_queue {
 
 	struct kth_stash *stash ____cacheline_aligned_in_smp;
 	unsigned int stash_len;
+	bool in_place;
 	unsigned int *active;
 	unsigned int n_active;
 	unsigned int cur;
+	struct kth_stash *cur_stash;
 	u64 seen;
 	u64 limit;
 	u64 bound;
@@ -205,11 +229,12 @@ void kth_queue_close(struct kth_queue *q);
 u64 kth_queue_in_hand(const struct kth_queue *q);
 void kth_queue_stats(struct kth_queue *q, struct kth_stats *stats);
 
+/* The stashed event of free-running index @index. */
 static inline struct kth_event *kth_stash_slot(const struct kth_queue *q,
 					       const struct kth_stash *s,
-					       unsigned int index)
+					       u32 index)
 {
-	return s->events + (size_t)index * q->slot_size;
+	return s->base + (size_t)(index & s->mask) * q->slot_size;
 }
 
 /*
@@ -249,7 +274,7 @@ static inline const struct kth_event *kth_queue_peek(struct kth_queue *q)
 	const struct kth_event *ev;
 
 	if (q->bound) {
-		s = &q->stash[q->active[q->cur]];
+		s = q->cur_stash;
 		ev = kth_stash_slot(q, s, s->pos);
 		if (ev->seq <= q->bound)
 			return ev;
@@ -260,13 +285,31 @@ static inline const struct kth_event *kth_queue_peek(struct kth_queue *q)
 /*
  * kth_queue_pop() - the event kth_queue_peek() returned is done with
  * @q: the queue
+ * @ev: that event
+ *
+ * In place, its slot is free for posts from now on: every event numbered
+ * below it is out of the queue already, handled or dropped.
  */
-static inline void kth_queue_pop(struct kth_queue *q)
+static inline void kth_queue_pop(struct kth_queue *q,
+				 const struct kth_event *ev)
 {
-	struct kth_stash *s = &q->stash[q->active[q->cur]];
+	struct kth_stash *s = q->cur_stash;
 
+	if (q->in_place) {
+		/*
+		 * Pairs with smp_load_acquire() in kth_ring_reserve(): the
+		 * handler is done reading the slot.
+		 */
+		smp_store_release(&q->taken_seq, ev->seq);
+		/*
+		 * And one who sees it counted as handled (kth_get_stats())
+		 * sees its slot free: pairs with the full barrier of the
+		 * atomic64_inc_return() in kth_ring_reserve().
+		 */
+		smp_wmb();
+	}
 	WRITE_ONCE(q->handled, q->handled + 1);
-	if (++s->pos == s->n)
+	if (++s->pos == s->end)
 		kth_queue_retire(q);
 }
 
@@ -315,7 +358,12 @@ static __always_inline int kth_ring_reserve(struct kth_queue *q,
 	 */
 	WRITE_ONCE(r->depth, r->depth + 1);
 	tk->seq = atomic64_inc_return(&q->posted);
-	if (likely(tk->seq <= READ_ONCE(q->taken_seq) + q->len))
+	/*
+	 * Pairs with smp_store_release() in kth_queue_gather(): with
+	 * %KTH_DROP_NEWEST the slot about to be filled may have held an event
+	 * the consumer handled in place, and it is done reading it.
+	 */
+	if (likely(tk->seq <= smp_load_acquire(&q->taken_seq) + q->len))
 		return 0;
 	if (q->overflow == KTH_DROP_NEWEST) {
 		WRITE_ONCE(r->depth, r->depth - 1);

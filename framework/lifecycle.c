@@ -151,7 +151,7 @@ static void kth_handle_batch(struct kth_thread *t)
 		end = local_clock();
 		kth_hist_record(t, wait, end - start);
 		trace_kth_handle_end(t, e->seq, wait, end - start);
-		kth_queue_pop(q);
+		kth_queue_pop(q, e);
 		start = end;
 	}
 	t->cur_seq = 0;

@@ -10,11 +10,19 @@
  *
  * The consumer (a kthelper thread, but the queue knows nothing of it)
  * takes events out of every ring, up to a batch per CPU per lock hold,
- * into a stash per CPU, and hands them on merged in sequence order.  The
- * bound is global: a post numbered more than len beyond the last event
- * the consumer took finds the queue full.  Each ring has len slots
+ * and hands them on merged in sequence order.  Each ring has len slots
  * rounded up to a power of two, so one CPU may use the whole bound and a
  * free-running index finds its slot with a mask, as kfifo's do.
+ *
+ * The bound is global, on sequence numbers.  With KTH_DROP_NEWEST the
+ * consumer hands the events on in place, in their ring's slots: a post
+ * numbered more than len beyond the last event handled (or dropped) finds
+ * the queue full, so at most len events are in the rings, taken or not,
+ * and no post can reach a slot the consumer still reads.  With
+ * KTH_DROP_OLDEST a full queue makes room by evicting the oldest events,
+ * which must not be ones the consumer is reading: it copies the events it
+ * takes into a stash of its own, and the bound counts from the last event
+ * it took.
  *
  * Why the merge is in order: the consumer reads the counter (P) first,
  * then locks each ring in turn.  A post takes its number under its ring's
@@ -63,8 +71,13 @@ int kth_queue_init(struct kth_queue *q, unsigned int len, size_t event_size,
 	q->size = roundup_pow_of_two(len);
 	q->mask = q->size - 1;
 	q->overflow = overflow;
-	q->stash_len = clamp_t(unsigned int, KTH_BATCH_BYTES / q->slot_size,
-			       1, KTH_BATCH);
+	q->in_place = overflow == KTH_DROP_NEWEST;
+	q->stash_len = KTH_BATCH;
+	if (!q->in_place)	/* a copy: at most KTH_BATCH_BYTES of them */
+		q->stash_len = clamp_t(unsigned int,
+				       KTH_BATCH_BYTES / q->slot_size, 1,
+				       KTH_BATCH);
+	q->stash_len = rounddown_pow_of_two(q->stash_len);
 	q->rings = alloc_percpu(struct kth_ring);
 	q->stash = kcalloc(nr_cpu_ids, sizeof(*q->stash), GFP_KERNEL);
 	q->active = kcalloc(nr_cpu_ids, sizeof(*q->active), GFP_KERNEL);
@@ -72,14 +85,22 @@ int kth_queue_init(struct kth_queue *q, unsigned int len, size_t event_size,
 		return -ENOMEM;
 	for_each_possible_cpu(cpu) {
 		struct kth_ring *r = per_cpu_ptr(q->rings, cpu);
+		struct kth_stash *s = &q->stash[cpu];
 
 		raw_spin_lock_init(&r->lock);
 		r->slots = kvzalloc_node(array_size(q->size, q->slot_size),
 					 GFP_KERNEL, cpu_to_node(cpu));
-		q->stash[cpu].events =
-			kvzalloc_node(array_size(q->stash_len, q->slot_size),
-				      GFP_KERNEL, cpu_to_node(cpu));
-		if (!r->slots || !q->stash[cpu].events)
+		if (!r->slots)
+			return -ENOMEM;
+		if (q->in_place) {
+			s->base = r->slots;
+			s->mask = q->mask;
+			continue;
+		}
+		s->base = kvzalloc_node(array_size(q->stash_len, q->slot_size),
+					GFP_KERNEL, cpu_to_node(cpu));
+		s->mask = q->stash_len - 1;
+		if (!s->base)
 			return -ENOMEM;
 	}
 	return 0;
@@ -92,8 +113,8 @@ void kth_queue_free(struct kth_queue *q)
 	for_each_possible_cpu(cpu) {
 		if (q->rings)
 			kvfree(per_cpu_ptr(q->rings, cpu)->slots);
-		if (q->stash)
-			kvfree(q->stash[cpu].events);
+		if (q->stash && !q->in_place)
+			kvfree(q->stash[cpu].base);
 	}
 	free_percpu(q->rings);
 	kfree(q->stash);
@@ -241,35 +262,36 @@ u64 kth_ring_refuse(struct kth_queue *q, struct kth_ring *r,
 }
 
 /*
- * Move the oldest events of ring @r numbered up to @p into stash @s, as
- * many as it holds, after dropping those numbered up to @floor
- * (%KTH_DROP_OLDEST's window); ring lock held.  Return how many moved.
+ * Take the oldest events of ring @r numbered up to @p into stash @s, as
+ * many as it has room for, after dropping those numbered up to @floor
+ * (%KTH_DROP_OLDEST's window); ring lock held.  In place, taking them
+ * moves the line between taken and not; else they are copied.  Return how
+ * many were taken.
  */
 static unsigned int kth_ring_take(struct kth_queue *q, struct kth_ring *r,
 				  struct kth_stash *s, u64 p, u64 floor)
 {
-	unsigned int n = 0, room, first, tail;
+	u32 i, n = 0, room, first;
 
 	kth_ring_evict(q, r, floor);
-	if (s->pos) {
-		memmove(s->events, kth_stash_slot(q, s, s->pos),
-			(size_t)(s->n - s->pos) * q->slot_size);
-		s->n -= s->pos;
-		s->pos = 0;
+	first = r->head - r->depth;
+	if (s->pos == s->end) {
+		s->pos = first;
+		s->end = first;
 	}
-	room = min(q->stash_len - s->n, r->depth);
-	tail = r->head - r->depth;
-	while (n < room && kth_ring_slot(q, r, tail + n)->seq <= p)
+	/* in place, the events held end where those not taken begin */
+	WARN_ON_ONCE(q->in_place && s->end != first);
+	room = min(q->stash_len - (s->end - s->pos), r->depth);
+	/* in sequence order: if the last of them is up to @p, all are */
+	if (room && kth_ring_slot(q, r, first + room - 1)->seq <= p)
+		n = room;
+	while (n < room && kth_ring_slot(q, r, first + n)->seq <= p)
 		n++;
-	/* the slots up to the end of the array, then from its start */
-	first = min(n, q->size - (tail & q->mask));
-	memcpy(kth_stash_slot(q, s, s->n), kth_ring_slot(q, r, tail),
-	       (size_t)first * q->slot_size);
-	if (n > first)
-		memcpy(kth_stash_slot(q, s, s->n + first), r->slots,
-		       (size_t)(n - first) * q->slot_size);
+	for (i = 0; !q->in_place && i < n; i++)
+		memcpy(kth_stash_slot(q, s, s->end + i),
+		       kth_ring_slot(q, r, first + i), q->slot_size);
 	WRITE_ONCE(r->depth, r->depth - n);
-	s->n += n;
+	s->end += n;
 	return n;
 }
 
@@ -287,7 +309,7 @@ static unsigned int kth_ring_take(struct kth_queue *q, struct kth_ring *r,
 unsigned int kth_queue_gather(struct kth_queue *q, bool all, bool *empty)
 {
 	unsigned int cpu, got = 0;
-	u64 p, floor = 0, limit;
+	u64 p, floor = 0, limit, held = U64_MAX;
 
 	p = atomic64_read(&q->posted);
 	/* pairs with the store of the depth before the number in kth_post() */
@@ -299,7 +321,7 @@ unsigned int kth_queue_gather(struct kth_queue *q, bool all, bool *empty)
 	for_each_possible_cpu(cpu) {
 		struct kth_ring *r = per_cpu_ptr(q->rings, cpu);
 		struct kth_stash *s = &q->stash[cpu];
-		bool had = s->n > s->pos;
+		bool had = s->end != s->pos;
 		unsigned int n;
 
 		if (!all && !READ_ONCE(r->depth))
@@ -311,7 +333,7 @@ unsigned int kth_queue_gather(struct kth_queue *q, bool all, bool *empty)
 			/* left behind: hand on nothing numbered above our last */
 			if (kth_ring_oldest(q, r)->seq <= p)
 				limit = min(limit,
-					    kth_stash_slot(q, s, s->n - 1)->seq);
+					    kth_stash_slot(q, s, s->end - 1)->seq);
 		}
 		raw_spin_unlock_irq(&r->lock);
 		if (n && !had)
@@ -322,9 +344,21 @@ unsigned int kth_queue_gather(struct kth_queue *q, bool all, bool *empty)
 	q->seen = p;
 	q->limit = limit;
 	q->bound = 0;	/* new stashes and a new limit: merge again */
+	/* in place, the events still held are not out of the queue */
+	for (cpu = 0; q->in_place && cpu < q->n_active; cpu++) {
+		const struct kth_stash *s = &q->stash[q->active[cpu]];
+
+		held = min(held, kth_stash_slot(q, s, s->pos)->seq - 1);
+	}
+	limit = min(limit, held);
 	/* posts read it without a lock: a stale value only refuses more */
-	if (limit > q->taken_seq)
-		WRITE_ONCE(q->taken_seq, limit);
+	if (limit <= q->taken_seq)
+		return got;
+	/*
+	 * Pairs with smp_load_acquire() in kth_ring_reserve(): in place, we
+	 * are done reading the slots of the events it covers.
+	 */
+	smp_store_release(&q->taken_seq, limit);
 	return got;
 }
 
@@ -358,6 +392,8 @@ const struct kth_event *kth_queue_merge(struct kth_queue *q)
 		best = ev;
 		q->cur = i;
 	}
+	if (best)
+		q->cur_stash = &q->stash[q->active[q->cur]];
 	if (!best || best->seq > q->limit) {
 		q->bound = 0;
 		return NULL;
@@ -372,10 +408,6 @@ const struct kth_event *kth_queue_merge(struct kth_queue *q)
  */
 void kth_queue_retire(struct kth_queue *q)
 {
-	struct kth_stash *s = &q->stash[q->active[q->cur]];
-
-	s->pos = 0;
-	s->n = 0;
 	q->active[q->cur] = q->active[--q->n_active];
 	q->bound = 0;
 }
@@ -413,10 +445,8 @@ void kth_queue_close(struct kth_queue *q)
 	unsigned int cpu;
 
 	WRITE_ONCE(q->lost, q->lost + kth_queue_in_hand(q));
-	for_each_possible_cpu(cpu) {
-		q->stash[cpu].pos = 0;
-		q->stash[cpu].n = 0;
-	}
+	for_each_possible_cpu(cpu)
+		q->stash[cpu].pos = q->stash[cpu].end;
 	q->n_active = 0;
 	q->bound = 0;
 	WRITE_ONCE(q->waiting, 0);
