@@ -222,7 +222,7 @@ static void kth_thread_init(struct kth_thread *t, const struct kth_config *cfg,
 	strscpy(t->module, owner ? module_name(owner) : "kernel",
 		sizeof(t->module));
 	t->ops = cfg->ops;
-	t->priv = cfg->priv;
+	t->head.priv = cfg->priv;
 	t->event_size = cfg->event_size;
 	t->flags = cfg->flags;
 	t->nice = cfg->nice;
@@ -361,19 +361,6 @@ void kth_log_stats(struct kth_thread *t, const char *why)
 		 s.sample_runs, kth_hist_percentile(&wait, 99), wait.max,
 		 kth_hist_percentile(&handle, 99), handle.max);
 }
-
-/**
- * kth_priv() - the driver data given in &struct kth_config.priv
- * @t: the thread
- *
- * Context: Any context.
- * Return: the pointer.
- */
-void *kth_priv(const struct kth_thread *t)
-{
-	return t->priv;
-}
-EXPORT_SYMBOL_NS_GPL(kth_priv, KTH_NS);
 
 /**
  * kth_from_kobj() - the thread behind a sysfs attribute's kobject

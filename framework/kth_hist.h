@@ -38,11 +38,11 @@ enum kth_hist_kind {
  * @ns: the value
  *
  * Readers see each field with READ_ONCE(); ns | 1 puts 0 in bucket 0
- * with 1, and spares fls64() its zero case.
+ * with 1, and lets __fls() (undefined for 0) find the bucket.
  */
 static inline void kth_hist_add(struct kth_hist *h, u64 ns)
 {
-	unsigned int i = fls64(ns | 1) - 1;
+	unsigned int i = __fls(ns | 1);
 
 	WRITE_ONCE(h->count[i], h->count[i] + 1);
 	WRITE_ONCE(h->sum, h->sum + ns);

@@ -67,8 +67,9 @@ enum kth_cause {
  *  T: the thread only (read by sysfs with READ_ONCE where said).
  *  X: no lock: WRITE_ONCE()/READ_ONCE(), or atomic bit operations.
  *
+ * @head: I: first, the part drivers read inline (kth_priv()).
  * @kobj: I: /sys/kernel/kthelper/<name>; its release frees the thread.
- * @name, @module, @ops, @priv, @event_size, @flags, @nice, @groups, @cpus:
+ * @name, @module, @ops, @event_size, @flags, @nice, @groups, @cpus:
  *	I: from the driver's &struct kth_config and its module.
  * @dev: I: /sys/class/kthelper/<name>, a device of its own (its uevents
  *	suppressed) for dev_printk_emit(): kth_printk()'s lines carry its
@@ -103,11 +104,11 @@ enum kth_cause {
  *	(metrics.c).
  */
 struct kth_thread {
+	struct kth_thread_head head;	/* first: kth_priv() reads it */
 	struct kobject kobj;
 	char name[KTH_NAME_MAX + 1];
 	char module[MODULE_NAME_LEN];
 	const struct kth_ops *ops;
-	void *priv;
 	size_t event_size;
 	unsigned int flags;
 	int nice;

@@ -123,6 +123,11 @@ static bool kth_must_pause_batch(struct kth_thread *t)
 	       (signal_pending(current) && kth_signal_waiting());
 }
 
+/* The handler of a thread without one: its events are counted, no more. */
+static void kth_handle_none(struct kth_thread *t, const struct kth_event *ev)
+{
+}
+
 /*
  * Handle events in sequence order while kth_queue_peek() has one.  Stop
  * early, between two events, for a stop request, a signal, a pause or the
@@ -140,14 +145,13 @@ static void kth_handle_batch(struct kth_thread *t)
 	const struct kth_event *e;
 	u64 start, end, wait;
 
-	handle = t->ops->handle;
+	handle = t->ops->handle ?: kth_handle_none;
 	start = local_clock();
 	while (!unlikely(kth_must_pause_batch(t)) && (e = kth_queue_peek(q))) {
 		wait = start > e->timestamp_ns ? start - e->timestamp_ns : 0;
 		t->cur_seq = e->seq;
 		trace_kth_handle_start(t, e->seq, wait);
-		if (handle)
-			handle(t, e);
+		handle(t, e);
 		end = local_clock();
 		kth_hist_record(t, wait, end - start);
 		trace_kth_handle_end(t, e->seq, wait, end - start);

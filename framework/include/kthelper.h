@@ -365,7 +365,29 @@ int kth_post(struct kth_thread *t, const void *data, size_t len);
 
 enum kth_state kth_get_state(struct kth_thread *t);
 void kth_get_stats(struct kth_thread *t, struct kth_stats *stats);
-void *kth_priv(const struct kth_thread *t);
+/*
+ * struct kth_thread_head - the start of every &struct kth_thread, which
+ * is otherwise private: what a driver reads inline, once per event.
+ * @priv: &kth_config.priv.
+ */
+struct kth_thread_head {
+	void *priv;
+};
+
+/**
+ * kth_priv() - the driver data given in &struct kth_config.priv
+ * @t: the thread
+ *
+ * Inline: a handler calls it for every event.
+ *
+ * Context: Any context.
+ * Return: the pointer.
+ */
+static inline void *kth_priv(const struct kth_thread *t)
+{
+	return ((const struct kth_thread_head *)t)->priv;
+}
+
 struct kth_thread *kth_from_kobj(struct kobject *kobj);
 const char *kth_name(const struct kth_thread *t);
 int kth_set_helper(struct kth_thread *t, const char *path);
