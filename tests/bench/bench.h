@@ -109,6 +109,7 @@ struct bench_run {
 	atomic_t producers_left;
 	struct bench_producer prod[BENCH_CPUS];
 	u64 seen, errors, last_seq;
+	u64 wakeups0;			/* kthelper: wakeups before the run */
 	u64 next[BENCH_CPUS];
 	u64 t_go, t_release, t_end;
 };
@@ -124,6 +125,7 @@ enum bench_ns {
 
 struct bench_result {
 	u64 ns[BENCH_NS_COUNT];
+	u64 wakeups;	/* kthelper: posts that woke the thread */
 };
 
 /* bench_mech.c, bench_run.c */

@@ -160,6 +160,12 @@ static void bench_measure(struct bench_run *run, struct bench_result *res)
 	if (run->mech != MECH_PERCPU)
 		res->ns[BENCH_NS_EVENT] = div64_u64(run->t_end - run->t_go,
 						    run->total);
+	if (run->mech == MECH_KTH) {
+		struct kth_stats s;
+
+		kth_get_stats(run->thread, &s);
+		res->wakeups = s.wakeups - run->wakeups0;
+	}
 	if (run->irq) {
 		res->ns[BENCH_NS_IRQ_POST] = div64_u64(irq_ns, run->total);
 		return;
@@ -231,6 +237,12 @@ bool bench_run_once(struct bench_run *run, unsigned int nr_producers,
 		return false;
 	if (bench_producers_start(run))
 		goto out_release;
+	if (run->mech == MECH_KTH) {
+		struct kth_stats s;
+
+		kth_get_stats(run->thread, &s);
+		run->wakeups0 = s.wakeups;
+	}
 	run->t_go = ktime_get_ns();
 	complete_all(&run->go);
 	wait_for_completion(&run->posted);

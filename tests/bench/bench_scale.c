@@ -72,6 +72,7 @@ struct bench_samples {
 	bool ok[BENCH_CPUS];
 	bool set_up;
 	u64 best[BENCH_CPUS], median[BENCH_CPUS], drain_best;
+	u64 wakeups[2];		/* kthelper, 1 CPU: the fewest and the most */
 };
 
 static void bench_case_name(char *buf, size_t size, const char *what,
@@ -132,8 +133,13 @@ static bool bench_cases(const struct bench_case *cases, unsigned int n,
 					bench_run_once(&runs[c], cpus, held,
 						       irq, &res);
 				s[c].v[cpus - 1][r] = res.ns[which];
-				if (cpus == 1)
-					s[c].drain[r] = res.ns[BENCH_NS_DRAIN];
+				if (cpus != 1)
+					continue;
+				s[c].drain[r] = res.ns[BENCH_NS_DRAIN];
+				if (!r || res.wakeups < s[c].wakeups[0])
+					s[c].wakeups[0] = res.wakeups;
+				s[c].wakeups[1] = max(s[c].wakeups[1],
+						      res.wakeups);
 			}
 		}
 	}
@@ -240,6 +246,10 @@ void bench_throughput(void)
 		bench_fig.tput[tc->size][tc->mech][0] = s[c].best[0];
 		bench_fig.tput[tc->size][tc->mech][1] = s[c].best[1];
 		bench_case_line("throughput", tc, &s[c], "events/s");
+		if (tc->mech == MECH_KTH)
+			pr_info("# throughput %3u B kthelper: the thread was woken %llu to %llu times in a 1-CPU run of %u events\n",
+				bench_sizes[tc->size], s[c].wakeups[0],
+				s[c].wakeups[1], bench_n_events);
 	}
 	bench_case_results(tput_cases, ARRAY_SIZE(tput_cases), s,
 			   "throughput");
