@@ -110,6 +110,8 @@ struct bench_run {
 	struct bench_producer prod[BENCH_CPUS];
 	u64 seen, errors, last_seq;
 	u64 wakeups0;			/* kthelper: wakeups before the run */
+	struct task_struct *consumer;	/* kthelper: its thread, a reference */
+	unsigned long switches0;	/* the thread's context switches then */
 	u64 next[BENCH_CPUS];
 	u64 t_go, t_release, t_end;
 };
@@ -126,6 +128,7 @@ enum bench_ns {
 struct bench_result {
 	u64 ns[BENCH_NS_COUNT];
 	u64 wakeups;	/* kthelper: posts that woke the thread */
+	u64 switches[2];	/* kthelper: the producer's, the thread's */
 };
 
 /* bench_mech.c, bench_run.c */
@@ -140,6 +143,7 @@ void bench_release(struct bench_run *run);
 bool bench_have_cpus(unsigned int nr);
 
 /* bench_main.c */
+struct task_struct *bench_find_kthread(const char *comm);
 void bench_result(bool ok, const char *name);
 void bench_result_skip(const char *name, const char *why);
 u64 bench_median(u64 *v, unsigned int n);

@@ -151,7 +151,7 @@ static void bench_idle_handle(struct kth_thread *t, const struct kth_event *ev)
 static const struct kth_ops bench_idle_ops = { .handle = bench_idle_handle };
 
 /* The kernel thread named @comm, with a reference, or NULL. */
-static struct task_struct *bench_find_kthread(const char *comm)
+struct task_struct *bench_find_kthread(const char *comm)
 {
 	struct task_struct *task = NULL, *p;
 

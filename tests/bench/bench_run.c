@@ -16,6 +16,7 @@
 #include <linux/math64.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
+#include <linux/sched/task.h>
 #include <linux/string.h>
 #include <kth_test_compat.h>
 #include "bench.h"
@@ -162,9 +163,15 @@ static void bench_measure(struct bench_run *run, struct bench_result *res)
 						    run->total);
 	if (run->mech == MECH_KTH) {
 		struct kth_stats s;
+		struct task_struct *p = run->prod[0].task;
 
 		kth_get_stats(run->thread, &s);
 		res->wakeups = s.wakeups - run->wakeups0;
+		res->switches[0] = p->nvcsw + p->nivcsw;
+		if (run->consumer)
+			res->switches[1] = run->consumer->nvcsw +
+					   run->consumer->nivcsw -
+					   run->switches0;
 	}
 	if (run->irq) {
 		res->ns[BENCH_NS_IRQ_POST] = div64_u64(irq_ns, run->total);
@@ -242,6 +249,10 @@ bool bench_run_once(struct bench_run *run, unsigned int nr_producers,
 
 		kth_get_stats(run->thread, &s);
 		run->wakeups0 = s.wakeups;
+		run->consumer = bench_find_kthread(kth_name(run->thread));
+		if (run->consumer)
+			run->switches0 = run->consumer->nvcsw +
+					 run->consumer->nivcsw;
 	}
 	run->t_go = ktime_get_ns();
 	complete_all(&run->go);
@@ -255,10 +266,15 @@ bool bench_run_once(struct bench_run *run, unsigned int nr_producers,
 		bench_release(run);
 	if (ok && run->mech != MECH_PERCPU)
 		ok = bench_wait_done(run) && !run->errors;
-	bench_producers_stop(run, nr_producers);
+	/* before the producers stop: it reads their tasks */
 	if (ok)
 		bench_measure(run, res);
-	else
+	bench_producers_stop(run, nr_producers);
+	if (run->consumer) {
+		put_task_struct(run->consumer);
+		run->consumer = NULL;
+	}
+	if (!ok)
 		pr_info("# %s, %u B, %u CPU%s: %llu of %llu events arrived, %llu not next in order or not as posted, %s\n",
 			bench_mech_names[run->mech], run->size, nr_producers,
 			nr_producers == 1 ? "" : "s",
