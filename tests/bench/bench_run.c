@@ -11,7 +11,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpumask.h>
-#include <linux/delay.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
@@ -243,13 +242,6 @@ bool bench_run_once(struct bench_run *run, unsigned int nr_producers,
 	atomic_set(&run->producers_left, nr_producers);
 	if (held && bench_hold(run))
 		return false;
-	/*
-	 * Under icount, idle time is skipped (sleep=off): a sleep ends on a
-	 * timer tick, so every run starts at the same place between ticks
-	 * and meets them at the same points, boot after boot.
-	 */
-	if (bench_icount)
-		msleep(1);
 	if (bench_producers_start(run))
 		goto out_release;
 	if (run->mech == MECH_KTH) {
