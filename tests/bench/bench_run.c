@@ -167,10 +167,12 @@ static void bench_measure(struct bench_run *run, struct bench_result *res)
 
 		kth_get_stats(run->thread, &s);
 		res->wakeups = s.wakeups - run->wakeups0;
-		res->switches[0] = p->nvcsw + p->nivcsw;
+		/* figures, read while the scheduler may count */
+		res->switches[0] = data_race(p->nvcsw + p->nivcsw);
 		if (run->consumer)
-			res->switches[1] = run->consumer->nvcsw +
-					   run->consumer->nivcsw -
+			/* as above */
+			res->switches[1] = data_race(run->consumer->nvcsw +
+						     run->consumer->nivcsw) -
 					   run->switches0;
 	}
 	if (run->irq) {
@@ -251,8 +253,9 @@ bool bench_run_once(struct bench_run *run, unsigned int nr_producers,
 		run->wakeups0 = s.wakeups;
 		run->consumer = bench_find_kthread(kth_name(run->thread));
 		if (run->consumer)
-			run->switches0 = run->consumer->nvcsw +
-					 run->consumer->nivcsw;
+			/* a figure, read while the scheduler may count */
+			run->switches0 = data_race(run->consumer->nvcsw +
+						   run->consumer->nivcsw);
 	}
 	run->t_go = ktime_get_ns();
 	complete_all(&run->go);
