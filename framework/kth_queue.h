@@ -359,9 +359,10 @@ static __always_inline int kth_ring_reserve(struct kth_queue *q,
 	WRITE_ONCE(r->depth, r->depth + 1);
 	tk->seq = atomic64_inc_return(&q->posted);
 	/*
-	 * Pairs with smp_store_release() in kth_queue_gather(): with
-	 * %KTH_DROP_NEWEST the slot about to be filled may have held an event
-	 * the consumer handled in place, and it is done reading it.
+	 * Pairs with smp_store_release() in kth_queue_pop() and
+	 * kth_queue_gather(): with %KTH_DROP_NEWEST the slot about to be
+	 * filled may have held an event the consumer handled in place, and it
+	 * is done reading it.
 	 */
 	if (likely(tk->seq <= smp_load_acquire(&q->taken_seq) + q->len))
 		return 0;

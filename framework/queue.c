@@ -287,9 +287,10 @@ static unsigned int kth_ring_take(struct kth_queue *q, struct kth_ring *r,
 		n = room;
 	while (n < room && kth_ring_slot(q, r, first + n)->seq <= p)
 		n++;
-	for (i = 0; !q->in_place && i < n; i++)
-		memcpy(kth_stash_slot(q, s, s->end + i),
-		       kth_ring_slot(q, r, first + i), q->slot_size);
+	if (!q->in_place)	/* one slot at a time: either side may wrap */
+		for (i = 0; i < n; i++)
+			memcpy(kth_stash_slot(q, s, s->end + i),
+			       kth_ring_slot(q, r, first + i), q->slot_size);
 	WRITE_ONCE(r->depth, r->depth - n);
 	s->end += n;
 	return n;
@@ -308,8 +309,8 @@ static unsigned int kth_ring_take(struct kth_queue *q, struct kth_ring *r,
  */
 unsigned int kth_queue_gather(struct kth_queue *q, bool all, bool *empty)
 {
-	unsigned int cpu, got = 0;
-	u64 p, floor = 0, limit, held = U64_MAX;
+	unsigned int cpu, i, got = 0;
+	u64 p, floor = 0, limit;
 
 	p = atomic64_read(&q->posted);
 	/* pairs with the store of the depth before the number in kth_post() */
@@ -345,12 +346,11 @@ unsigned int kth_queue_gather(struct kth_queue *q, bool all, bool *empty)
 	q->limit = limit;
 	q->bound = 0;	/* new stashes and a new limit: merge again */
 	/* in place, the events still held are not out of the queue */
-	for (cpu = 0; q->in_place && cpu < q->n_active; cpu++) {
-		const struct kth_stash *s = &q->stash[q->active[cpu]];
+	for (i = 0; q->in_place && i < q->n_active; i++) {
+		const struct kth_stash *s = &q->stash[q->active[i]];
 
-		held = min(held, kth_stash_slot(q, s, s->pos)->seq - 1);
+		limit = min(limit, kth_stash_slot(q, s, s->pos)->seq - 1);
 	}
-	limit = min(limit, held);
 	/* posts read it without a lock: a stale value only refuses more */
 	if (limit <= q->taken_seq)
 		return got;
