@@ -71,6 +71,17 @@ void bench_icount_calibrate(void)
 	bench_result(ok, "icount_calibration_loop_reads_its_length");
 }
 
+/* One target line: "# target NAME-SIZEB RATIOx (goal GOAL)". */
+static void bench_icount_target(const char *name, unsigned int size_index,
+				u64 theirs, u64 ours, const char *goal)
+{
+	char r[BENCH_RATIO_LEN];
+
+	pr_info("# target %s-%uB %s (goal %s)\n", name,
+		bench_sizes[size_index],
+		bench_ratio(r, sizeof(r), theirs, ours), goal);
+}
+
 /**
  * bench_icount_targets() - the targets on instruction counts, one
  *	"# target NAME RATIOx (goal GOALx)" line each, per payload size:
@@ -82,30 +93,21 @@ void bench_icount_targets(void)
 {
 	const struct bench_figures *f = &bench_fig;
 	char r[BENCH_RATIO_LEN];
-	unsigned int i, size;
+	unsigned int i;
 
 	pr_info("# targets on instruction counts (1 guest instruction = 1 ns of guest time; no host dependence): kthread_worker's count over kthelper's, higher is better; an instruction is not a cycle, and QEMU 7.2 counts each byte a rep movs copies as one\n");
-	for (i = 0; i < BENCH_SIZES; i++) {
-		size = bench_sizes[i];
-		pr_info("# target icount-vs-kthread_worker-1cpu-%uB %s (goal 1.50x)\n",
-			size, bench_ratio(r, sizeof(r),
-					  f->tput[i][MECH_KWORKER][0],
-					  f->tput[i][MECH_KTH][0]));
-	}
-	for (i = 0; i < BENCH_SIZES; i++) {
-		size = bench_sizes[i];
-		pr_info("# target icount-post-vs-kthread_worker-%uB %s (goal 1.00x)\n",
-			size, bench_ratio(r, sizeof(r),
-					  f->post[i][MECH_KWORKER][0],
-					  f->post[i][MECH_KTH][0]));
-	}
-	for (i = 0; i < BENCH_SIZES; i++) {
-		size = bench_sizes[i];
-		pr_info("# target icount-drain-vs-kthread_worker+clock-%uB %s (goal 1.00x)\n",
-			size, bench_ratio(r, sizeof(r),
-					  f->drain[i][MECH_KWORKER_CLOCK],
-					  f->drain[i][MECH_KTH]));
-	}
+	for (i = 0; i < BENCH_SIZES; i++)
+		bench_icount_target("icount-vs-kthread_worker-1cpu", i,
+				    f->tput[i][MECH_KWORKER][0],
+				    f->tput[i][MECH_KTH][0], "1.50x");
+	for (i = 0; i < BENCH_SIZES; i++)
+		bench_icount_target("icount-post-vs-kthread_worker", i,
+				    f->post[i][MECH_KWORKER][0],
+				    f->post[i][MECH_KTH][0], "1.00x");
+	for (i = 0; i < BENCH_SIZES; i++)
+		bench_icount_target("icount-drain-vs-kthread_worker+clock", i,
+				    f->drain[i][MECH_KWORKER_CLOCK],
+				    f->drain[i][MECH_KTH], "1.00x");
 	if (f->idle_switches >= 0)
 		pr_info("# target idle-wakeups %ld (goal 0)\n", f->idle_switches);
 	else
