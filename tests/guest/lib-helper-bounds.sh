@@ -62,6 +62,7 @@ elif ! grep -qw freeze /sys/power/state; then
 	skip suspend "no freeze in /sys/power/state: $(cat /sys/power/state)"
 else
 	echo 1 >/sys/module/suspend/parameters/pm_test_delay
+	freezer_key_hold freezer-key-held	# lib.sh: QEMU's stale int3
 	: >/tmp/pm.log
 	printf '#!/bin/sh\necho "$KTH_SEQ $KTH_EVENT $SELFTEST_NOTE" >>/tmp/pm.log\n' |
 		make_helper kth-pmrec >/dev/null
@@ -133,6 +134,7 @@ $((seq0 + 5)) suspend started 0 0;$((seq0 + 5)) suspend exited 0 0;" \
 	check_eq suspend-with-hangs-counted-timeouts "runs=2 timeouts=2" "$(delta "$_s0")"
 	check_eq suspend-with-hangs-killed 0 "$(nalive pmhang)"
 	every_attempt suspend-hangs
+	freezer_key_release freezer-key-released
 fi
 
 # --- 7. stop, SIGKILL, rmmod with hanging helpers outstanding ---------------

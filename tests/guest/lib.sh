@@ -232,6 +232,35 @@ pm_cycle() {
 	return $_kth_rc
 }
 
+# freezer_key_hold NAME: a result NAME for holding the freezer's static key
+# (freezer_active, 6.1 and later) on with an empty v1 freezer cgroup set
+# FROZEN, so that the system sleeps that follow do not patch its sites
+# while a helper thread runs them; freezer_key_release NAME lets it go.
+# Under QEMU 7.2's threaded TCG a vCPU could keep running its translation
+# of such a site with the patch's int3 after the patch was done, and the
+# kernel's int3 handler, seeing the jump in memory, sent it back there: a
+# loop until the thaw patched the site again (a soft lockup at the site,
+# "Freezing of tasks failed"; suspend.sh in about 1 boot of 12).  Real
+# hardware refetches after the iret.  A kernel without the v1 freezer
+# cgroup gets a SKIP, and its sleeps flip the key.
+KTH_FZ=/tmp/kth-freezer
+freezer_key_hold() {
+	if ! grep -q '^freezer[[:space:]]' /proc/cgroups; then
+		skip "$1" "no v1 freezer cgroup in this kernel: each sleep flips the freezer's key"
+		return 0
+	fi
+	check "$1" _kth_freezer_key_hold
+}
+_kth_freezer_key_hold() {
+	mkdir -p $KTH_FZ && mount -t cgroup -o freezer kth-freezer $KTH_FZ &&
+		mkdir $KTH_FZ/hold && echo FROZEN >$KTH_FZ/hold/freezer.state &&
+		[ "$(cat $KTH_FZ/hold/freezer.state)" = FROZEN ]
+}
+freezer_key_release() {
+	[ ! -d $KTH_FZ/hold ] ||
+		check "$1" sh -c "echo THAWED >$KTH_FZ/hold/freezer.state && rmdir $KTH_FZ/hold && umount $KTH_FZ"
+}
+
 # kmemleak_scan: a kmemleak scan now, where the kernel has kmemleak (the
 # debug kernel; /bin/rmmod scans at most every 30 s by itself).
 kmemleak_scan() {

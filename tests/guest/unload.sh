@@ -52,6 +52,7 @@ check no-thread-left [ ! -d $D ]
 # suspend to the freezer test point with the thread busy: it freezes and
 # thaws, and nothing is lost
 if [ -w /sys/power/pm_test ] && grep -qw freeze /sys/power/state; then
+	freezer_key_hold freezer-key-held	# lib.sh: QEMU's stale int3
 	load delay_ms=5 queue_len=256
 	echo "ev 200" >$D/trigger
 	echo freezer >/sys/power/pm_test
@@ -65,6 +66,7 @@ if [ -w /sys/power/pm_test ] && grep -qw freeze /sys/power/state; then
 	check_eq freezer-nothing-dropped 0 "$(sysfs_get $T dropped)"
 	echo none >/sys/power/pm_test
 	kth_rmmod kth_selftest
+	freezer_key_release freezer-key-released
 else
 	skip freezer-cycle "this kernel has no /sys/power/pm_test (CONFIG_PM_DEBUG)"
 fi
