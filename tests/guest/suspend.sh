@@ -55,7 +55,6 @@ pid=$(thread_pid $T)
 nbpid=$(thread_pid kth_netbufwatch)
 
 since_has() { dmesg_since_mark | grep -q "$1"; }
-since_lacks() { ! since_has "$1"; }
 balanced() {
 	[ "$(sysfs_get $1 posted)" -eq $(($(sysfs_get $1 handled) + $(sysfs_get $1 dropped) + $(sysfs_get $1 depth))) ]
 }
