@@ -83,7 +83,7 @@ EOF
 	done
 	check debmod-postinst-depmod -m "the postinst runs no depmod -a for $kver" \
 		has_line "$(cat "$d/root/DEBIAN/postinst")" '^[[:space:]]*depmod -a .*"\$abi"$'
-	check debmod-postinst-secureboot -m "the postinst does not check Secure -m Boot with the shipped certificate" \
+	check debmod-postinst-secureboot -m "the postinst does not check Secure Boot with the shipped certificate" \
 		has_line "$(cat "$d/root/DEBIAN/postinst")" \
 		"kth-secureboot-check /usr/share/kthelper/signing/kthelper-modules-$(re "$kver")\\.der "
 	check debmod-postrm-depmod -m "the postrm runs no depmod -a" \

@@ -242,7 +242,7 @@ driver_make_check() {
 	rc=$?
 	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logs/driver-make-check-a.log" | tail -n 1)
 	out=$(grep -c "^kthelper framework: the installed kthelper in /usr/lib/kthelper" "$logs/driver-make-check-a.log")
-	check make-check-installed-framework -m "$drv_name for $kver: make check KTH_TREE= -m did not build against /usr/lib/kthelper, see $logs/driver-make-check-a.log" \
+	check make-check-installed-framework -m "$drv_name for $kver: make check KTH_TREE= did not build against /usr/lib/kthelper, see $logs/driver-make-check-a.log" \
 		test "$out" -ge 1
 	if [[ $rc -eq 0 && $last =~ ^[1-9][0-9]*\ passed,\ 0\ failed ]]; then
 		ok make-check-installed-a
