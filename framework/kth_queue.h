@@ -174,12 +174,14 @@ struct kth_queue {
 };
 
 /*
- * struct kth_post_ticket - what kth_queue_put() did, for the caller to
- * trace and act on once the ring lock is dropped
+ * struct kth_post_ticket - what a post that was not the common one did
+ * (kth_ring_put_slow()), or one that must wake the consumer, for the
+ * caller to trace and act on once the ring lock is dropped
  * @seq: the number the post was given (refused posts take one too).
  * @floor: non-zero: events numbered up to it fell out of the window
  *	(%KTH_DROP_OLDEST); kth_queue_evict() them.
  * @depth: the ring's depth after a queued post.
+ * @ret: what kth_post() returns: 0, -ENOSPC or -ESHUTDOWN.
  * @result: queued, evicted, or why it was refused.
  * @wake: the consumer sleeps and this post must wake it.
  */
@@ -187,6 +189,7 @@ struct kth_post_ticket {
 	u64 seq;
 	u64 floor;
 	u32 depth;
+	s16 ret;
 	u8 result;	/* enum kth_post_result: 24 bytes in all */
 	bool wake;
 };
@@ -196,8 +199,6 @@ int kth_queue_init(struct kth_queue *q, unsigned int len, size_t event_size,
 void kth_queue_free(struct kth_queue *q);
 
 /* the producers' side: kth_queue_put() below */
-u64 kth_ring_refuse(struct kth_queue *q, struct kth_ring *r,
-		    enum kth_drop_cause cause);
 void kth_queue_evict(struct kth_queue *q, u64 floor);
 
 /* the owner's side, under its control lock */
@@ -297,14 +298,14 @@ static inline void kth_queue_pop(struct kth_queue *q,
 
 	if (q->in_place) {
 		/*
-		 * Pairs with smp_load_acquire() in kth_ring_reserve(): the
+		 * Pairs with smp_load_acquire() in kth_queue_put(): the
 		 * handler is done reading the slot.
 		 */
 		smp_store_release(&q->taken_seq, ev->seq);
 		/*
 		 * And one who sees it counted as handled (kth_get_stats())
 		 * sees its slot free: pairs with the full barrier of the
-		 * atomic64_inc_return() in kth_ring_reserve().
+		 * atomic64_inc_return() in kth_queue_put().
 		 */
 		smp_wmb();
 	}
@@ -322,77 +323,21 @@ static inline struct kth_event *kth_ring_slot(const struct kth_queue *q,
 }
 
 /*
- * Find room for a post in ring @r and give it its number, or refuse it;
- * ring lock held.
+ * Fill the slot of ring @r's head with event @seq; ring lock held.  Also
+ * kth_ring_put_slow()'s, for a post that evicts.
  */
-static __always_inline int kth_ring_reserve(struct kth_queue *q,
-					    struct kth_ring *r,
-					    struct kth_post_ticket *tk)
-{
-	/*
-	 * Closing is followed by the owner taking every ring's lock
-	 * (kth_queue_set_open()): a post that holds the lock after that
-	 * sees the queue closed.
-	 */
-	if (unlikely(!READ_ONCE(q->open))) {
-		tk->seq = kth_ring_refuse(q, r, KTH_DROPPED_STOPPED);
-		tk->result = KTH_POST_STOPPED;
-		return -ESHUTDOWN;
-	}
-	if (unlikely(r->depth == q->len)) {
-		/* the whole bound on this CPU */
-		if (q->overflow == KTH_DROP_NEWEST) {
-			tk->seq = kth_ring_refuse(q, r, KTH_DROPPED_FULL);
-			tk->result = KTH_POST_FULL;
-			return -ENOSPC;
-		}
-		/* drop the oldest: its slot is left behind as free */
-		WRITE_ONCE(r->depth, r->depth - 1);
-		r->dropped[KTH_DROPPED_EVICTED]++;
-		tk->result = KTH_POST_EVICTED;
-	}
-	/*
-	 * The slot is counted before the number is taken: the consumer that
-	 * sees the number sees the ring's depth (pairs with smp_rmb() in
-	 * kth_queue_gather(); atomic64_inc_return() is fully ordered).
-	 */
-	WRITE_ONCE(r->depth, r->depth + 1);
-	tk->seq = atomic64_inc_return(&q->posted);
-	/*
-	 * Pairs with smp_store_release() in kth_queue_pop() and
-	 * kth_queue_gather(): with %KTH_DROP_NEWEST the slot about to be
-	 * filled may have held an event the consumer handled in place, and it
-	 * is done reading it.
-	 */
-	if (likely(tk->seq <= smp_load_acquire(&q->taken_seq) + q->len))
-		return 0;
-	if (q->overflow == KTH_DROP_NEWEST) {
-		WRITE_ONCE(r->depth, r->depth - 1);
-		r->dropped[KTH_DROPPED_FULL]++;
-		tk->result = KTH_POST_FULL;
-		return -ENOSPC;
-	}
-	/* what falls out of the window: see kth_queue_evict() */
-	tk->floor = tk->seq - q->len;
-	tk->result = KTH_POST_EVICTED;
-	return 0;
-}
-
-/* Fill the slot kth_ring_reserve() found; ring lock held. */
 static __always_inline void kth_ring_commit(const struct kth_queue *q,
-					    struct kth_ring *r,
-					    struct kth_post_ticket *tk,
+					    struct kth_ring *r, u64 seq,
 					    const void *data, size_t len,
 					    u64 now)
 {
 	struct kth_event *ev = kth_ring_slot(q, r, r->head);
 
-	ev->seq = tk->seq;
+	ev->seq = seq;
 	ev->timestamp_ns = now;
 	ev->len = len;
 	memcpy(ev->data, data, len);
 	r->head++;
-	tk->depth = r->depth;
 }
 
 /*
@@ -412,47 +357,85 @@ static __always_inline bool kth_ring_wake(struct kth_queue *q,
 	return true;
 }
 
-/**
- * kth_queue_put() - post an event into this CPU's ring
+/*
+ * kth_queue_lock() - lock this CPU's ring for a post
  * @q: queue
+ *
+ * Context: interrupts off.
+ * Return: the ring, locked; kth_queue_unlock() it.
+ */
+static __always_inline struct kth_ring *kth_queue_lock(struct kth_queue *q)
+	__acquires(ring_lock)
+{
+	struct kth_ring *r = this_cpu_ptr(q->rings);
+
+	raw_spin_lock(&r->lock);
+	return r;
+}
+
+/* Unlock the ring kth_queue_lock() locked; interrupts stay off. */
+static __always_inline void kth_queue_unlock(struct kth_ring *r)
+	__releases(ring_lock)
+{
+	raw_spin_unlock(&r->lock);
+}
+
+void kth_ring_put_slow(struct kth_queue *q, struct kth_ring *r, u64 seq,
+		       const void *data, size_t len, u64 now,
+		       struct kth_post_ticket *tk);
+
+/**
+ * kth_queue_put() - post an event into this CPU's ring: the common post
+ * @q: queue
+ * @r: this CPU's ring, locked by kth_queue_lock()
  * @data: payload, copied before kth_queue_put() returns
  * @len: payload bytes, at most the event size the queue was made for
  * @now: the post's timestamp
- * @tk: what was done, filled in
  *
- * Every call takes a number and counts as posted; one that is not queued,
- * or that evicts an older event, counts as dropped.  The caller wakes the
- * consumer if @tk->wake says so, and calls kth_queue_evict() if
- * @tk->floor is set.
+ * Every post takes a number and counts as posted; one that is not
+ * queued, or that evicts an older event, counts as dropped.
  *
- * Inline, as kfifo_put() is: the post is the one path that runs per event
- * on the producers' side, so it is compiled into its caller whole.
+ * The common post is inline, as kfifo_put() is: the queue is open, this
+ * ring has room and the number is within the bound.  Any other post (a
+ * refusal, an eviction) is finished by kth_ring_put_slow(), out of line,
+ * with what this returned.  After a common post the caller asks
+ * kth_ring_wake() whether to wake the consumer.
  *
- * Context: interrupts off.  Takes this CPU's ring lock, which no other
- * CPU's posts take.
- * Return: 0 if the event was queued (with %KTH_DROP_OLDEST, possibly by
- * evicting the oldest one); -ENOSPC if the queue was full and the policy
- * is %KTH_DROP_NEWEST; -ESHUTDOWN if the queue is closed.
+ * Context: interrupts off, @r locked.
+ * Return: the event's number (positive) after a common post; minus the
+ * number it took if that is past the bound; 0 if it took none (closed,
+ * or this ring holds the whole bound).
  */
-static __always_inline int kth_queue_put(struct kth_queue *q, const void *data,
-					 size_t len, u64 now,
-					 struct kth_post_ticket *tk)
+static __always_inline s64 kth_queue_put(struct kth_queue *q,
+					 struct kth_ring *r, const void *data,
+					 size_t len, u64 now)
 {
-	struct kth_ring *r = this_cpu_ptr(q->rings);
-	int ret;
+	u64 seq;
 
-	tk->floor = 0;
-	tk->depth = 0;
-	tk->result = KTH_POST_QUEUED;
-	tk->wake = false;
-	raw_spin_lock(&r->lock);
-	ret = kth_ring_reserve(q, r, tk);
-	if (!ret) {
-		kth_ring_commit(q, r, tk, data, len, now);
-		tk->wake = kth_ring_wake(q, r);
-	}
-	raw_spin_unlock(&r->lock);
-	return ret;
+	/*
+	 * Closing is followed by the owner taking every ring's lock
+	 * (kth_queue_set_open()): a post that holds the lock after that
+	 * sees the queue closed.
+	 */
+	if (unlikely(!READ_ONCE(q->open) || r->depth == q->len))
+		return 0;
+	/*
+	 * The slot is counted before the number is taken: the consumer that
+	 * sees the number sees the ring's depth (pairs with smp_rmb() in
+	 * kth_queue_gather(); atomic64_inc_return() is fully ordered).
+	 */
+	WRITE_ONCE(r->depth, r->depth + 1);
+	seq = atomic64_inc_return(&q->posted);
+	/*
+	 * Pairs with smp_store_release() in kth_queue_pop() and
+	 * kth_queue_gather(): with %KTH_DROP_NEWEST the slot about to be
+	 * filled may have held an event the consumer handled in place, and it
+	 * is done reading it.
+	 */
+	if (unlikely(seq > smp_load_acquire(&q->taken_seq) + q->len))
+		return -(s64)seq;
+	kth_ring_commit(q, r, seq, data, len, now);
+	return seq;
 }
 
 #endif /* _KTH_QUEUE_H */

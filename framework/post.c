@@ -10,6 +10,60 @@
 #include "kth_thread.h"
 #include "kth_trace.h"
 
+/*
+ * The end of a post that was not the common one, or that wakes the
+ * consumer: out of kth_post()'s line, so that the common post keeps no
+ * ticket.  Unlocks @r, traces, wakes, and enables interrupts again.
+ */
+static int kth_post_finish(struct kth_thread *t, struct kth_ring *r,
+			   const struct kth_post_ticket *tk, size_t len,
+			   unsigned long flags)
+	__releases(ring_lock)
+{
+	struct task_struct *task;
+
+	kth_queue_unlock(r);
+	trace_kth_post(t, tk->seq, len, tk->result);
+	if (tk->wake) {
+		task = READ_ONCE(t->task);
+		if (task) {
+			trace_kth_wakeup(t, tk->depth);
+			wake_up_process(task);
+		}
+	}
+	local_irq_restore(flags);
+	if (tk->floor)
+		kth_queue_evict(&t->queue, tk->floor);
+	return tk->ret;
+}
+
+/* A post that was not the common one: kth_ring_put_slow() decides. */
+static noinline int kth_post_slow(struct kth_thread *t, struct kth_ring *r,
+				  u64 seq, const void *data, size_t len,
+				  u64 now, unsigned long flags)
+	__releases(ring_lock)
+{
+	struct kth_post_ticket tk;
+
+	kth_ring_put_slow(&t->queue, r, seq, data, len, now, &tk);
+	return kth_post_finish(t, r, &tk, len, flags);
+}
+
+/* A common post that must wake the consumer. */
+static noinline int kth_post_woke(struct kth_thread *t, struct kth_ring *r,
+				  u64 seq, size_t len, unsigned long flags)
+	__releases(ring_lock)
+{
+	struct kth_post_ticket tk = {
+		.seq = seq,
+		.depth = r->depth,
+		.result = KTH_POST_QUEUED,
+		.wake = true,
+	};
+
+	return kth_post_finish(t, r, &tk, len, flags);
+}
+
 /**
  * kth_post() - queue an event for the helper thread
  * @t: the thread
@@ -30,35 +84,36 @@
  */
 int kth_post(struct kth_thread *t, const void *data, size_t len)
 {
-	struct kth_post_ticket tk;
-	struct task_struct *task;
+	struct kth_queue *q = &t->queue;
+	struct kth_ring *r;
 	unsigned long flags;
 	u64 now;
-	int ret;
+	s64 seq;
 
 	if (unlikely(len > t->event_size))
 		return -EMSGSIZE;
-	now = local_clock();	/* not ktime_get_ns(): a VM's HPET costs µs */
-
 	/*
 	 * Interrupts stay off until the wakeup is done: that is an RCU
 	 * read-side critical section, and kth_reap() clears @t->task and
 	 * waits for a grace period (synchronize_rcu()) before it drops the
-	 * task, so the task read below may be woken until local_irq_restore().
+	 * task, so the task read in kth_post_finish() may be woken until
+	 * local_irq_restore().
 	 */
 	local_irq_save(flags);
-	ret = kth_queue_put(&t->queue, data, len, now, &tk);
-	trace_kth_post(t, tk.seq, len, tk.result);
-	if (unlikely(tk.wake)) {
-		task = READ_ONCE(t->task);
-		if (task) {
-			trace_kth_wakeup(t, tk.depth);
-			wake_up_process(task);
-		}
-	}
+	r = kth_queue_lock(q);
+	/*
+	 * Stamped with the ring locked, so that fewer values live across
+	 * the calls; not ktime_get_ns(): a VM's HPET costs microseconds.
+	 */
+	now = local_clock();
+	seq = kth_queue_put(q, r, data, len, now);
+	if (unlikely(seq <= 0))
+		return kth_post_slow(t, r, -seq, data, len, now, flags);
+	if (unlikely(kth_ring_wake(q, r)))
+		return kth_post_woke(t, r, seq, len, flags);
+	kth_queue_unlock(r);
+	trace_kth_post(t, seq, len, KTH_POST_QUEUED);
 	local_irq_restore(flags);
-	if (unlikely(tk.floor))
-		kth_queue_evict(&t->queue, tk.floor);
-	return ret;
+	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(kth_post, KTH_NS);

@@ -249,16 +249,90 @@ void kth_queue_evict(struct kth_queue *q, u64 floor)
 	}
 }
 
-/*
- * Refuse a post, out of kth_queue_put()'s line: it counts as dropped for
- * @cause and takes a number all the same (every post counts as posted);
- * ring lock held.  Return the number.
- */
-u64 kth_ring_refuse(struct kth_queue *q, struct kth_ring *r,
-		    enum kth_drop_cause cause)
+/* Refuse a post: it counts as dropped for @cause; @tk says why. */
+static void kth_ring_refuse(struct kth_ring *r, enum kth_drop_cause cause,
+			    struct kth_post_ticket *tk)
 {
+	static const struct {
+		enum kth_post_result result;
+		int ret;
+	} why[] = {
+		[KTH_DROPPED_FULL] = { KTH_POST_FULL, -ENOSPC },
+		[KTH_DROPPED_STOPPED] = { KTH_POST_STOPPED, -ESHUTDOWN },
+	};
+
 	r->dropped[cause]++;
-	return atomic64_inc_return(&q->posted);
+	tk->result = why[cause].result;
+	tk->ret = why[cause].ret;
+}
+
+/**
+ * kth_ring_put_slow() - kth_queue_put()'s post that is not the common one
+ * @q: queue
+ * @r: this CPU's ring, locked
+ * @seq: the number kth_queue_put() took, past the bound; 0 if it took
+ *	none: the queue is closed or this ring holds the whole bound
+ * @data: payload
+ * @len: payload bytes
+ * @now: the post's timestamp
+ * @tk: filled in
+ *
+ * Refuses the post, or, with %KTH_DROP_OLDEST, queues it by evicting the
+ * oldest events: of this ring at once, of the others by @tk->floor.  Every
+ * post takes a number, refused or not (every post counts as posted).
+ *
+ * Context: interrupts off, @r locked.
+ */
+void kth_ring_put_slow(struct kth_queue *q, struct kth_ring *r, u64 seq,
+		       const void *data, size_t len, u64 now,
+		       struct kth_post_ticket *tk)
+{
+	tk->floor = 0;
+	tk->depth = 0;
+	tk->ret = 0;
+	tk->result = KTH_POST_QUEUED;
+	tk->wake = false;
+	if (seq) {
+		/* past the bound, all CPUs together */
+		if (q->overflow == KTH_DROP_NEWEST) {
+			WRITE_ONCE(r->depth, r->depth - 1);
+			kth_ring_refuse(r, KTH_DROPPED_FULL, tk);
+			tk->seq = seq;
+			return;
+		}
+		/* what falls out of the window: see kth_queue_evict() */
+		tk->floor = seq - q->len;
+		tk->result = KTH_POST_EVICTED;
+		goto queue;
+	}
+	if (!READ_ONCE(q->open)) {
+		kth_ring_refuse(r, KTH_DROPPED_STOPPED, tk);
+		tk->seq = atomic64_inc_return(&q->posted);
+		return;
+	}
+	/* the whole bound on this CPU */
+	if (q->overflow == KTH_DROP_NEWEST) {
+		kth_ring_refuse(r, KTH_DROPPED_FULL, tk);
+		tk->seq = atomic64_inc_return(&q->posted);
+		return;
+	}
+	/* drop the oldest: its slot is left behind as free */
+	r->dropped[KTH_DROPPED_EVICTED]++;
+	tk->result = KTH_POST_EVICTED;
+	/* as in kth_queue_put(): the depth (unchanged) before the number */
+	seq = atomic64_inc_return(&q->posted);
+	/*
+	 * Pairs with smp_store_release() in kth_queue_gather(), as the read
+	 * in kth_queue_put() does: what falls out of the window (see
+	 * kth_queue_evict()) counts from the last event the consumer took.
+	 */
+	if (seq > smp_load_acquire(&q->taken_seq) + q->len)
+		tk->floor = seq - q->len;
+queue:
+	kth_ring_commit(q, r, seq, data, len, now);
+	tk->seq = seq;
+	tk->depth = r->depth;
+	tk->wake = kth_ring_wake(q, r);
 }
 
 /*
@@ -355,7 +429,7 @@ unsigned int kth_queue_gather(struct kth_queue *q, bool all, bool *empty)
 	if (limit <= q->taken_seq)
 		return got;
 	/*
-	 * Pairs with smp_load_acquire() in kth_ring_reserve(): in place, we
+	 * Pairs with smp_load_acquire() in kth_queue_put(): in place, we
 	 * are done reading the slots of the events it covers.
 	 */
 	smp_store_release(&q->taken_seq, limit);
