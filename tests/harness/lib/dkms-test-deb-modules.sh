@@ -97,7 +97,7 @@ EOF
 }
 
 # bad NAME PATTERN ARGS...: kth-deb-modules ARGS fails, says PATTERN, and
-# leaves no package in DIR/bad.
+# leaves nothing in DIR/bad: no package, not even kthelper-tools.
 debmod_bad() { # DIR NAME PATTERN ARGS...
 	# shellcheck disable=SC2034 # pattern: read by the eval in check
 	local d=$1 name=$2 pattern=$3 out rc
@@ -107,8 +107,8 @@ debmod_bad() { # DIR NAME PATTERN ARGS...
 	out=$("$topdir/scripts/kth-deb-modules" --out "$d/bad" "$@" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" >"$logs/debmod-$name.log"
-	check "debmod-$name" -m "exit $rc, packages: '$(cd "$d/bad" && ls ./*modules*.deb 2>/dev/null)', output: '$(tail -n 2 <<<"$out")'" \
-		eval '[[ $rc -ne 0 && -z $(ls "$d/bad" | grep modules) ]] && has_line "$out" "$pattern"'
+	check "debmod-$name" -m "exit $rc, left in the output directory: '$(find "$d/bad" -mindepth 1 -maxdepth 1 -printf '%f ')', output: '$(tail -n 2 <<<"$out")'" \
+		eval '[[ $rc -ne 0 && -z $(find "$d/bad" -mindepth 1 -print -quit) ]] && has_line "$out" "$pattern"'
 }
 
 debmod_bad_input() { # DIR
