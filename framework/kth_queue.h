@@ -8,9 +8,10 @@
  * tells it whether posts are open and does the waking.
  *
  * Locking, per field, in workqueue.c's style:
- *  R: the ring's own @lock (raw, interrupts off).
+ *  R: the ring's own @lock (raw, interrupts off), %KTH_DROP_OLDEST only.
+ *  P: the ring's CPU's posts, interrupts off; see &struct kth_ring.
  *  O: written by the owner of the queue under its control lock (the
- *     thread's &kth_thread.ctl_lock), read by posts under R.
+ *     thread's &kth_thread.ctl_lock), read by posts (READ_ONCE()).
  *  C: the consumer (the thread) only.
  *  W: the consumer writes it (WRITE_ONCE), anyone reads it (READ_ONCE).
  *  A: atomic.
@@ -58,24 +59,42 @@ enum kth_drop_cause {
 
 /*
  * struct kth_ring - one CPU's part of the queue
- * @lock: raw, taken with interrupts off by posts on this CPU only and by
- *	the consumer when it takes events out: never by two producers.
- * @head: R: free-running index of the next slot to fill (the slot is
- *	@head & &kth_queue.mask); the oldest event not taken is @head -
- *	@depth.
- * @depth: R: events in @slots not taken by the consumer, in sequence
- *	order; read without the lock (READ_ONCE) only to skip an empty
- *	ring.  With %KTH_DROP_NEWEST the events the consumer took and has
- *	not handled stay in the slots just before them (&kth_stash).
- * @dropped: R: posts on this CPU refused, and events evicted or discarded
- *	from this ring, by cause (enum kth_drop_cause).
- * @wakeups: R: posts on this CPU that woke the sleeping consumer.
+ *
+ * With %KTH_DROP_NEWEST a ring takes no lock: its only producer is its own
+ * CPU, with interrupts off, which owns @head, and the consumer owns @tail.
+ * What the consumer needs of a post, that every event numbered up to what
+ * it read of &kth_queue.posted is in its ring, it gets from @claimed and
+ * @settled: a post claims before it takes its number and settles after
+ * its slot is filled (kth_ring_settle()).  With %KTH_DROP_OLDEST, whose
+ * posts evict from the consumer's side, @lock guards @head and @tail.
+ *
+ * @lock: %KTH_DROP_OLDEST only: raw, taken with interrupts off by posts
+ *	on this CPU, by posts on any CPU that evict, and by the consumer.
+ * @claimed: P: posts on this CPU begun (wraps); written before the post's
+ *	number is taken.
+ * @settled: P: of those, posts done, the slot filled and @head moved, or
+ *	refused; written with smp_store_release().
+ * @head: P (%KTH_DROP_NEWEST) or R: free-running index of the next slot to
+ *	fill (the slot is @head & &kth_queue.mask).
+ * @tail: C (%KTH_DROP_NEWEST) or R: free-running index of the oldest event
+ *	not taken; @head - @tail events wait, in sequence order.  With
+ *	%KTH_DROP_NEWEST the events the consumer took and has not handled
+ *	stay in the slots just before it (&kth_stash).
+ * @dropped: P, or R for %KTH_DROPPED_EVICTED, and the owner's for
+ *	%KTH_DROPPED_KILLED: posts on this CPU refused, and events evicted or
+ *	discarded from this ring, by cause (enum kth_drop_cause).
+ * @wakeups: P: posts on this CPU that woke the sleeping consumer.
  * @slots: I: &kth_queue.size slots of &kth_queue.slot_size bytes.
+ *
+ * P: this CPU's posts, with interrupts off (and @lock held with
+ * %KTH_DROP_OLDEST); the counters are read by anyone (READ_ONCE()).
  */
 struct kth_ring {
 	raw_spinlock_t lock;
+	u32 claimed;
+	u32 settled;
 	u32 head;
-	u32 depth;
+	u32 tail;
 	u64 dropped[KTH_DROP_CAUSES];
 	u64 wakeups;
 	void *slots;
@@ -86,7 +105,7 @@ struct kth_ring {
  *
  * With %KTH_DROP_NEWEST, in place: @base is the ring's slots, and the
  * events taken are the ring's slots @pos..@end-1, which end where the
- * events not taken begin (@end == head - depth while any is held).  No
+ * events not taken begin (@end == the ring's tail while any is held).  No
  * post overwrites them: a post is refused unless it fits in the bound
  * counted from the oldest of them (&kth_queue.taken_seq).
  * With %KTH_DROP_OLDEST, whose posts evict the oldest events when the
@@ -175,12 +194,12 @@ struct kth_queue {
 
 /*
  * struct kth_post_ticket - what a post that was not the common one did
- * (kth_ring_put_slow()), or one that must wake the consumer, for the
- * caller to trace and act on once the ring lock is dropped
+ * (kth_ring_refuse_newest(), kth_ring_put_oldest()), or one that must wake
+ * the consumer, for the caller to trace and act on once the ring is let go
  * @seq: the number the post was given (refused posts take one too).
  * @floor: non-zero: events numbered up to it fell out of the window
  *	(%KTH_DROP_OLDEST); kth_queue_evict() them.
- * @depth: the ring's depth after a queued post.
+ * @depth: the ring's events not taken, after a queued post.
  * @ret: what kth_post() returns: 0, -ENOSPC or -ESHUTDOWN.
  * @result: queued, evicted, or why it was refused.
  * @wake: the consumer sleeps and this post must wake it.
@@ -210,9 +229,9 @@ u64 kth_queue_discard(struct kth_queue *q);
  * @q: the queue
  * @open: whether posts are accepted
  *
- * A post holding its ring's lock after this sees it, once the owner has
- * taken every ring's lock after it: kth_queue_discard(), or a full
- * kth_queue_gather().
+ * A post that claims its ring after this sees it, once the owner has
+ * waited for every ring's posts in flight after it: kth_queue_discard(),
+ * or a full kth_queue_gather().
  */
 static inline void kth_queue_set_open(struct kth_queue *q, bool open)
 {
@@ -322,10 +341,32 @@ static inline struct kth_event *kth_ring_slot(const struct kth_queue *q,
 	return r->slots + (size_t)(index & q->mask) * q->slot_size;
 }
 
+/* Events in ring @r not taken by the consumer; exact when it is quiet. */
+static inline u32 kth_ring_depth(const struct kth_ring *r)
+{
+	return READ_ONCE(r->head) - READ_ONCE(r->tail);
+}
+
 /*
- * Fill the slot of ring @r's head with event @seq; ring lock held.  Also
- * kth_ring_put_slow()'s, for a post that evicts.
+ * A post on this CPU begins: claim, before the number is taken (the
+ * fully ordered atomic64_inc_return() orders the two).  Interrupts off.
  */
+static __always_inline void kth_ring_claim(struct kth_ring *r)
+{
+	WRITE_ONCE(r->claimed, r->claimed + 1);
+}
+
+/* The post is done: its slot filled and @head moved, or refused. */
+static __always_inline void kth_ring_settle(struct kth_ring *r)
+{
+	/*
+	 * Pairs with smp_cond_load_acquire() in kth_ring_quiesce(): the
+	 * consumer that sees it settled sees the slot and @head.
+	 */
+	smp_store_release(&r->settled, r->claimed);
+}
+
+/* Fill the slot of ring @r's head with event @seq, and move the head. */
 static __always_inline void kth_ring_commit(const struct kth_queue *q,
 					    struct kth_ring *r, u64 seq,
 					    const void *data, size_t len,
@@ -337,11 +378,11 @@ static __always_inline void kth_ring_commit(const struct kth_queue *q,
 	ev->timestamp_ns = now;
 	ev->len = len;
 	memcpy(ev->data, data, len);
-	r->head++;
+	WRITE_ONCE(r->head, r->head + 1);
 }
 
 /*
- * Must this post wake the consumer?  Ring lock held.
+ * Must this post wake the consumer?  After the post's number is taken.
  *
  * Pairs with smp_mb() in kth_queue_sleep_prepare(): the consumer stores
  * @waiting, then reads @posted; we wrote @posted (a fully ordered atomic),
@@ -353,12 +394,12 @@ static __always_inline bool kth_ring_wake(struct kth_queue *q,
 {
 	if (likely(!READ_ONCE(q->waiting)) || !xchg(&q->waiting, 0))
 		return false;
-	r->wakeups++;
+	WRITE_ONCE(r->wakeups, r->wakeups + 1);
 	return true;
 }
 
 /*
- * kth_queue_lock() - lock this CPU's ring for a post
+ * kth_queue_lock() - lock this CPU's ring for a %KTH_DROP_OLDEST post
  * @q: queue
  *
  * Context: interrupts off.
@@ -380,31 +421,39 @@ static __always_inline void kth_queue_unlock(struct kth_ring *r)
 	raw_spin_unlock(&r->lock);
 }
 
-void kth_ring_put_slow(struct kth_queue *q, struct kth_ring *r, u64 seq,
-		       const void *data, size_t len, u64 now,
-		       struct kth_post_ticket *tk);
+/*
+ * What kth_queue_put() returns for a refused post: not positive, and it
+ * keeps the number @seq and whether the queue was @closed (the cause).
+ */
+#define KTH_PUT_REFUSED(seq, closed)	(-(s64)((seq) * 2 + (closed)))
+
+void kth_ring_refuse_newest(struct kth_ring *r, s64 refused,
+			    struct kth_post_ticket *tk);
+void kth_ring_put_oldest(struct kth_queue *q, struct kth_ring *r,
+			 const void *data, size_t len, u64 now,
+			 struct kth_post_ticket *tk);
 
 /**
  * kth_queue_put() - post an event into this CPU's ring: the common post
- * @q: queue
- * @r: this CPU's ring, locked by kth_queue_lock()
+ * @q: queue, %KTH_DROP_NEWEST
+ * @r: this CPU's ring
  * @data: payload, copied before kth_queue_put() returns
  * @len: payload bytes, at most the event size the queue was made for
  * @now: the post's timestamp
  *
  * Every post takes a number and counts as posted; one that is not
- * queued, or that evicts an older event, counts as dropped.
+ * queued counts as dropped.
  *
- * The common post is inline, as kfifo_put() is: the queue is open, this
- * ring has room and the number is within the bound.  Any other post (a
- * refusal, an eviction) is finished by kth_ring_put_slow(), out of line,
- * with what this returned.  After a common post the caller asks
- * kth_ring_wake() whether to wake the consumer.
+ * The common post is inline and takes no lock, as kfifo_put() with one
+ * producer: the queue is open and the number is within the bound.  A
+ * refused one is finished by kth_ring_refuse_newest(), out of line.  After
+ * a common post the caller asks kth_ring_wake() whether to wake the
+ * consumer.  %KTH_DROP_OLDEST posts take kth_ring_put_oldest() instead.
  *
- * Context: interrupts off, @r locked.
- * Return: the event's number (positive) after a common post; minus the
- * number it took if that is past the bound; 0 if it took none (closed,
- * or this ring holds the whole bound).
+ * Context: interrupts off.
+ * Return: the event's number after a common post; if it must be refused,
+ * KTH_PUT_REFUSED() of the number it took and whether the queue was
+ * closed.
  */
 static __always_inline s64 kth_queue_put(struct kth_queue *q,
 					 struct kth_ring *r, const void *data,
@@ -413,28 +462,26 @@ static __always_inline s64 kth_queue_put(struct kth_queue *q,
 	u64 seq;
 
 	/*
-	 * Closing is followed by the owner taking every ring's lock
-	 * (kth_queue_set_open()): a post that holds the lock after that
-	 * sees the queue closed.
+	 * Claimed, then numbered, then the queue seen open:
+	 * atomic64_inc_return() is fully ordered.  A consumer that sees the
+	 * number sees the claim and waits for us to settle
+	 * (kth_ring_quiesce()); an owner that closed the queue and then found
+	 * no claim knows that we see it closed.
 	 */
-	if (unlikely(!READ_ONCE(q->open) || r->depth == q->len))
-		return 0;
-	/*
-	 * The slot is counted before the number is taken: the consumer that
-	 * sees the number sees the ring's depth (pairs with smp_rmb() in
-	 * kth_queue_gather(); atomic64_inc_return() is fully ordered).
-	 */
-	WRITE_ONCE(r->depth, r->depth + 1);
+	kth_ring_claim(r);
 	seq = atomic64_inc_return(&q->posted);
+	if (unlikely(!READ_ONCE(q->open)))
+		return KTH_PUT_REFUSED(seq, true);
 	/*
 	 * Pairs with smp_store_release() in kth_queue_pop() and
-	 * kth_queue_gather(): with %KTH_DROP_NEWEST the slot about to be
-	 * filled may have held an event the consumer handled in place, and it
-	 * is done reading it.
+	 * kth_queue_gather(): the slot about to be filled may have held an
+	 * event the consumer handled in place, and it is done reading it.
+	 * Within the bound, no event in the slot is one it still holds.
 	 */
 	if (unlikely(seq > smp_load_acquire(&q->taken_seq) + q->len))
-		return -(s64)seq;
+		return KTH_PUT_REFUSED(seq, false);
 	kth_ring_commit(q, r, seq, data, len, now);
+	kth_ring_settle(r);
 	return seq;
 }
 

@@ -12,17 +12,15 @@
 
 /*
  * The end of a post that was not the common one, or that wakes the
- * consumer: out of kth_post()'s line, so that the common post keeps no
- * ticket.  Unlocks @r, traces, wakes, and enables interrupts again.
+ * consumer, once its ring is let go: traces, wakes, and enables
+ * interrupts again.
  */
-static int kth_post_finish(struct kth_thread *t, struct kth_ring *r,
+static int kth_post_finish(struct kth_thread *t,
 			   const struct kth_post_ticket *tk, size_t len,
 			   unsigned long flags)
-	__releases(ring_lock)
 {
 	struct task_struct *task;
 
-	kth_queue_unlock(r);
 	trace_kth_post(t, tk->seq, len, tk->result);
 	if (tk->wake) {
 		task = READ_ONCE(t->task);
@@ -37,31 +35,42 @@ static int kth_post_finish(struct kth_thread *t, struct kth_ring *r,
 	return tk->ret;
 }
 
-/* A post that was not the common one: kth_ring_put_slow() decides. */
-static noinline int kth_post_slow(struct kth_thread *t, struct kth_ring *r,
-				  u64 seq, const void *data, size_t len,
-				  u64 now, unsigned long flags)
-	__releases(ring_lock)
+/* A %KTH_DROP_NEWEST post that kth_queue_put() refused. */
+static noinline int kth_post_refused(struct kth_thread *t, struct kth_ring *r,
+				     s64 refused, size_t len,
+				     unsigned long flags)
 {
 	struct kth_post_ticket tk;
 
-	kth_ring_put_slow(&t->queue, r, seq, data, len, now, &tk);
-	return kth_post_finish(t, r, &tk, len, flags);
+	kth_ring_refuse_newest(r, refused, &tk);
+	return kth_post_finish(t, &tk, len, flags);
 }
 
 /* A common post that must wake the consumer. */
 static noinline int kth_post_woke(struct kth_thread *t, struct kth_ring *r,
 				  u64 seq, size_t len, unsigned long flags)
-	__releases(ring_lock)
 {
 	struct kth_post_ticket tk = {
 		.seq = seq,
-		.depth = r->depth,
+		.depth = kth_ring_depth(r),
 		.result = KTH_POST_QUEUED,
 		.wake = true,
 	};
 
-	return kth_post_finish(t, r, &tk, len, flags);
+	return kth_post_finish(t, &tk, len, flags);
+}
+
+/* A %KTH_DROP_OLDEST post: under this CPU's ring lock. */
+static noinline int kth_post_oldest(struct kth_thread *t, const void *data,
+				    size_t len, unsigned long flags)
+{
+	struct kth_post_ticket tk;
+	struct kth_ring *r;
+
+	r = kth_queue_lock(&t->queue);
+	kth_ring_put_oldest(&t->queue, r, data, len, local_clock(), &tk);
+	kth_queue_unlock(r);
+	return kth_post_finish(t, &tk, len, flags);
 }
 
 /**
@@ -75,8 +84,8 @@ static noinline int kth_post_woke(struct kth_thread *t, struct kth_ring *r,
  * or that evicts an older event, counts as dropped.
  *
  * Context: Any context, hard IRQ included.  Never sleeps, never
- * allocates.  Takes the calling CPU's ring lock, which no other CPU's
- * posts take.
+ * allocates.  Takes no lock with %KTH_DROP_NEWEST; with %KTH_DROP_OLDEST,
+ * the calling CPU's ring lock, which other CPUs' posts take only to evict.
  * Return: 0 if the event was queued (with %KTH_DROP_OLDEST, possibly by
  * evicting the oldest one); -ENOSPC if the queue was full and the policy
  * is %KTH_DROP_NEWEST; -ESHUTDOWN if the thread is stopped or stopping;
@@ -100,18 +109,16 @@ int kth_post(struct kth_thread *t, const void *data, size_t len)
 	 * local_irq_restore().
 	 */
 	local_irq_save(flags);
-	r = kth_queue_lock(q);
-	/*
-	 * Stamped with the ring locked, so that fewer values live across
-	 * the calls; not ktime_get_ns(): a VM's HPET costs microseconds.
-	 */
+	if (unlikely(!q->in_place))
+		return kth_post_oldest(t, data, len, flags);
+	r = this_cpu_ptr(q->rings);
+	/* not ktime_get_ns(): a VM's HPET costs microseconds */
 	now = local_clock();
 	seq = kth_queue_put(q, r, data, len, now);
 	if (unlikely(seq <= 0))
-		return kth_post_slow(t, r, -seq, data, len, now, flags);
+		return kth_post_refused(t, r, seq, len, flags);
 	if (unlikely(kth_ring_wake(q, r)))
 		return kth_post_woke(t, r, seq, len, flags);
-	kth_queue_unlock(r);
 	trace_kth_post(t, seq, len, KTH_POST_QUEUED);
 	local_irq_restore(flags);
 	return 0;

@@ -2,11 +2,13 @@
 /*
  * queue.c - the bounded event queue.
  *
- * Each CPU posts into a ring of its own under a raw spinlock that only
- * that CPU's posts (with interrupts off) and the consumer ever take: no
+ * Each CPU posts into a ring of its own, with interrupts off: no
  * allocation, no sleeping, no lock shared between producers, safe from
- * hard IRQ and on PREEMPT_RT.  The one line every post writes that other
- * CPUs write too is the atomic counter that numbers the events.
+ * hard IRQ and on PREEMPT_RT.  With KTH_DROP_NEWEST a post takes no lock
+ * at all: the ring's one producer owns its head and the consumer its tail.
+ * With KTH_DROP_OLDEST, whose posts evict from the consumer's side, a raw
+ * spinlock per ring guards both.  The one line every post writes that
+ * other CPUs write too is the atomic counter that numbers the events.
  *
  * The consumer (a kthelper thread, but the queue knows nothing of it)
  * takes events out of every ring, up to a batch per CPU per lock hold,
@@ -25,9 +27,12 @@
  * it took.
  *
  * Why the merge is in order: the consumer reads the counter (P) first,
- * then locks each ring in turn.  A post takes its number under its ring's
- * lock, so every event numbered up to P is in its ring by the time the
- * consumer holds that ring's lock, unless it was dropped.  What it takes,
+ * then each ring in turn.  A post claims its ring before it takes its
+ * number and settles it once the event is in the ring (or refused); the
+ * consumer waits for every claim it sees to settle (with KTH_DROP_OLDEST,
+ * whose posts do all that under the ring lock, it takes the lock).  So
+ * every event numbered up to P is in its ring by the time the consumer
+ * reads that ring, unless it was dropped.  What it takes,
  * per ring, is every event numbered up to P, or as many as its stash
  * holds; it hands on only events numbered up to the smallest number it
  * had to leave behind (@limit).
@@ -46,7 +51,39 @@
 static struct kth_event *kth_ring_oldest(const struct kth_queue *q,
 					 const struct kth_ring *r)
 {
-	return kth_ring_slot(q, r, r->head - r->depth);
+	return kth_ring_slot(q, r, r->tail);
+}
+
+/* One more event counted as dropped for @cause in ring @r. */
+static void kth_ring_count(struct kth_ring *r, enum kth_drop_cause cause)
+{
+	WRITE_ONCE(r->dropped[cause], r->dropped[cause] + 1);
+}
+
+/*
+ * Wait until every post that claimed ring @r before this is settled: its
+ * event is in the ring, or it was refused.  The caller ordered what it
+ * read or wrote before (the counter, the queue's @open) before this.
+ */
+static void kth_ring_quiesce(const struct kth_ring *r)
+{
+	u32 claimed = READ_ONCE(r->claimed);
+
+	/* pairs with smp_store_release() in kth_ring_settle() */
+	smp_cond_load_acquire(&r->settled, (s32)(VAL - claimed) >= 0);
+}
+
+/*
+ * Ring @r holds no event not taken, and no post on it is in flight;
+ * ordered after the caller's read of &kth_queue.posted as
+ * kth_ring_quiesce() is.
+ */
+static bool kth_ring_quiet_empty(const struct kth_ring *r)
+{
+	u32 claimed = READ_ONCE(r->claimed);
+
+	/* pairs with smp_store_release() in kth_ring_settle() */
+	return smp_load_acquire(&r->settled) == claimed && !kth_ring_depth(r);
 }
 
 /**
@@ -137,10 +174,24 @@ void kth_queue_open(struct kth_queue *q)
 	WRITE_ONCE(q->taken_seq, q->seen);
 }
 
+/* Drop the events of ring @r not taken; quiesced, or locked. */
+static u32 kth_ring_discard(struct kth_ring *r)
+{
+	u32 n = READ_ONCE(r->head) - r->tail;
+
+	WRITE_ONCE(r->dropped[KTH_DROPPED_KILLED],
+		   r->dropped[KTH_DROPPED_KILLED] + n);
+	WRITE_ONCE(r->tail, r->tail + n);
+	return n;
+}
+
 /**
  * kth_queue_discard() - the consumer is gone: drop what is in the rings
  * @q: queue, closed, under its owner's control lock (the rings' locks
  *	nest inside it)
+ *
+ * Waits for the posts in flight: those that claim a ring after this see
+ * the queue closed.
  *
  * Return: the number of events dropped.
  */
@@ -149,14 +200,23 @@ u64 kth_queue_discard(struct kth_queue *q)
 	unsigned int cpu;
 	u64 n = 0;
 
+	/*
+	 * Pairs with the full barrier of atomic64_inc_return() in
+	 * kth_queue_put(), between its claim and its read of @open: either
+	 * it sees the queue closed, or we see its claim and wait for it.
+	 */
+	smp_mb();
 	for_each_possible_cpu(cpu) {
 		struct kth_ring *r = per_cpu_ptr(q->rings, cpu);
 
-		raw_spin_lock(&r->lock);
-		n += r->depth;
-		r->dropped[KTH_DROPPED_KILLED] += r->depth;
-		WRITE_ONCE(r->depth, 0);
-		raw_spin_unlock(&r->lock);
+		if (!q->in_place) {
+			raw_spin_lock(&r->lock);
+			n += kth_ring_discard(r);
+			raw_spin_unlock(&r->lock);
+			continue;
+		}
+		kth_ring_quiesce(r);
+		n += kth_ring_discard(r);
 	}
 	WRITE_ONCE(q->waiting, 0);	/* no consumer to wake */
 	return n;
@@ -182,14 +242,13 @@ u64 kth_queue_in_hand(const struct kth_queue *q)
  * @stats: posted, handled, dropped and its causes, depth and wakeups are
  *	filled in
  *
- * Each ring is read under its lock; the sum is exact whenever no post and
+ * Read without the rings' locks; the sum is exact whenever no post and
  * no handling is under way.
  */
 void kth_queue_stats(struct kth_queue *q, struct kth_stats *stats)
 {
 	u64 dropped[KTH_DROP_CAUSES] = { 0 };
 	unsigned int cpu, cause;
-	unsigned long flags;
 
 	stats->posted = atomic64_read(&q->posted);
 	stats->handled = READ_ONCE(q->handled);
@@ -199,12 +258,10 @@ void kth_queue_stats(struct kth_queue *q, struct kth_stats *stats)
 	for_each_possible_cpu(cpu) {
 		struct kth_ring *r = per_cpu_ptr(q->rings, cpu);
 
-		raw_spin_lock_irqsave(&r->lock, flags);
-		stats->depth += r->depth;
+		stats->depth += kth_ring_depth(r);
 		for (cause = 0; cause < KTH_DROP_CAUSES; cause++)
-			dropped[cause] += r->dropped[cause];
-		stats->wakeups += r->wakeups;
-		raw_spin_unlock_irqrestore(&r->lock, flags);
+			dropped[cause] += READ_ONCE(r->dropped[cause]);
+		stats->wakeups += READ_ONCE(r->wakeups);
 	}
 	stats->dropped_full = dropped[KTH_DROPPED_FULL];
 	stats->dropped_evicted = dropped[KTH_DROPPED_EVICTED];
@@ -218,9 +275,9 @@ void kth_queue_stats(struct kth_queue *q, struct kth_stats *stats)
 static void kth_ring_evict(const struct kth_queue *q, struct kth_ring *r,
 			   u64 floor)
 {
-	while (r->depth && kth_ring_oldest(q, r)->seq <= floor) {
-		WRITE_ONCE(r->depth, r->depth - 1);
-		r->dropped[KTH_DROPPED_EVICTED]++;
+	while (r->head != r->tail && kth_ring_oldest(q, r)->seq <= floor) {
+		WRITE_ONCE(r->tail, r->tail + 1);
+		kth_ring_count(r, KTH_DROPPED_EVICTED);
 	}
 }
 
@@ -241,7 +298,8 @@ void kth_queue_evict(struct kth_queue *q, u64 floor)
 	for_each_possible_cpu(cpu) {
 		struct kth_ring *r = per_cpu_ptr(q->rings, cpu);
 
-		if (!READ_ONCE(r->depth))
+		/* the caller's number was taken before: a fully ordered read */
+		if (kth_ring_quiet_empty(r))
 			continue;
 		raw_spin_lock_irqsave(&r->lock, flags);
 		kth_ring_evict(q, r, floor);
@@ -249,113 +307,119 @@ void kth_queue_evict(struct kth_queue *q, u64 floor)
 	}
 }
 
-/* Refuse a post: it counts as dropped for @cause; @tk says why. */
-static void kth_ring_refuse(struct kth_ring *r, enum kth_drop_cause cause,
+/* Refuse post @seq: it counts as dropped for @cause; @tk says why. */
+static void kth_ring_refuse(struct kth_ring *r, u64 seq,
+			    enum kth_drop_cause cause,
 			    struct kth_post_ticket *tk)
 {
-	static const struct {
-		enum kth_post_result result;
-		int ret;
-	} why[] = {
-		[KTH_DROPPED_FULL] = { KTH_POST_FULL, -ENOSPC },
-		[KTH_DROPPED_STOPPED] = { KTH_POST_STOPPED, -ESHUTDOWN },
-	};
+	bool full = cause == KTH_DROPPED_FULL;
 
-	r->dropped[cause]++;
-	tk->result = why[cause].result;
-	tk->ret = why[cause].ret;
+	kth_ring_count(r, cause);
+	tk->seq = seq;
+	tk->floor = 0;
+	tk->depth = 0;
+	tk->result = full ? KTH_POST_FULL : KTH_POST_STOPPED;
+	tk->ret = full ? -ENOSPC : -ESHUTDOWN;
+	tk->wake = false;
 }
 
 /**
- * kth_ring_put_slow() - kth_queue_put()'s post that is not the common one
+ * kth_ring_refuse_newest() - finish a %KTH_DROP_NEWEST post that
+ *	kth_queue_put() refused
+ * @r: this CPU's ring
+ * @refused: what kth_queue_put() returned
+ * @tk: filled in
+ *
+ * Context: interrupts off.
+ */
+void kth_ring_refuse_newest(struct kth_ring *r, s64 refused,
+			    struct kth_post_ticket *tk)
+{
+	u64 code = -refused;
+
+	kth_ring_refuse(r, code / 2,
+			code & 1 ? KTH_DROPPED_STOPPED : KTH_DROPPED_FULL, tk);
+	kth_ring_settle(r);
+}
+
+/**
+ * kth_ring_put_oldest() - post an event with %KTH_DROP_OLDEST
  * @q: queue
  * @r: this CPU's ring, locked
- * @seq: the number kth_queue_put() took, past the bound; 0 if it took
- *	none: the queue is closed or this ring holds the whole bound
  * @data: payload
  * @len: payload bytes
  * @now: the post's timestamp
  * @tk: filled in
  *
- * Refuses the post, or, with %KTH_DROP_OLDEST, queues it by evicting the
- * oldest events: of this ring at once, of the others by @tk->floor.  Every
- * post takes a number, refused or not (every post counts as posted).
+ * Queues the post, evicting the oldest events if the queue is full: of
+ * this ring at once, of the others by @tk->floor.  A closed queue refuses
+ * it.  Every post takes a number, refused or not (every post counts as
+ * posted).
  *
  * Context: interrupts off, @r locked.
  */
-void kth_ring_put_slow(struct kth_queue *q, struct kth_ring *r, u64 seq,
-		       const void *data, size_t len, u64 now,
-		       struct kth_post_ticket *tk)
+void kth_ring_put_oldest(struct kth_queue *q, struct kth_ring *r,
+			 const void *data, size_t len, u64 now,
+			 struct kth_post_ticket *tk)
 {
+	u64 seq;
+
+	/* as in kth_queue_put(): claimed before the number is taken */
+	kth_ring_claim(r);
+	seq = atomic64_inc_return(&q->posted);
+	if (!READ_ONCE(q->open)) {
+		kth_ring_refuse(r, seq, KTH_DROPPED_STOPPED, tk);
+		kth_ring_settle(r);
+		return;
+	}
 	tk->floor = 0;
-	tk->depth = 0;
 	tk->ret = 0;
 	tk->result = KTH_POST_QUEUED;
-	tk->wake = false;
-	if (seq) {
-		/* past the bound, all CPUs together */
-		if (q->overflow == KTH_DROP_NEWEST) {
-			WRITE_ONCE(r->depth, r->depth - 1);
-			kth_ring_refuse(r, KTH_DROPPED_FULL, tk);
-			tk->seq = seq;
-			return;
-		}
-		/* what falls out of the window: see kth_queue_evict() */
+	/* the whole bound on this CPU: drop its oldest, whose slot is reused */
+	if (r->head - r->tail == q->len) {
+		WRITE_ONCE(r->tail, r->tail + 1);
+		kth_ring_count(r, KTH_DROPPED_EVICTED);
+		tk->result = KTH_POST_EVICTED;
+	}
+	/*
+	 * Pairs with smp_store_release() in kth_queue_gather(): what falls
+	 * out of the window (see kth_queue_evict()) counts from the last
+	 * event the consumer took.
+	 */
+	if (seq > smp_load_acquire(&q->taken_seq) + q->len) {
 		tk->floor = seq - q->len;
 		tk->result = KTH_POST_EVICTED;
-		goto queue;
 	}
-	if (!READ_ONCE(q->open)) {
-		kth_ring_refuse(r, KTH_DROPPED_STOPPED, tk);
-		tk->seq = atomic64_inc_return(&q->posted);
-		return;
-	}
-	/* the whole bound on this CPU */
-	if (q->overflow == KTH_DROP_NEWEST) {
-		kth_ring_refuse(r, KTH_DROPPED_FULL, tk);
-		tk->seq = atomic64_inc_return(&q->posted);
-		return;
-	}
-	/* drop the oldest: its slot is left behind as free */
-	r->dropped[KTH_DROPPED_EVICTED]++;
-	tk->result = KTH_POST_EVICTED;
-	/* as in kth_queue_put(): the depth (unchanged) before the number */
-	seq = atomic64_inc_return(&q->posted);
-	/*
-	 * Pairs with smp_store_release() in kth_queue_gather(), as the read
-	 * in kth_queue_put() does: what falls out of the window (see
-	 * kth_queue_evict()) counts from the last event the consumer took.
-	 */
-	if (seq > smp_load_acquire(&q->taken_seq) + q->len)
-		tk->floor = seq - q->len;
-queue:
 	kth_ring_commit(q, r, seq, data, len, now);
+	kth_ring_settle(r);
 	tk->seq = seq;
-	tk->depth = r->depth;
+	tk->depth = r->head - r->tail;
 	tk->wake = kth_ring_wake(q, r);
 }
 
 /*
  * Take the oldest events of ring @r numbered up to @p into stash @s, as
  * many as it has room for, after dropping those numbered up to @floor
- * (%KTH_DROP_OLDEST's window); ring lock held.  In place, taking them
- * moves the line between taken and not; else they are copied.  Return how
- * many were taken.
+ * (%KTH_DROP_OLDEST's window); @r quiesced or locked, and @head read
+ * after.  In place, taking them moves the line between taken and not;
+ * else they are copied.  Return how many were taken.
  */
 static unsigned int kth_ring_take(struct kth_queue *q, struct kth_ring *r,
-				  struct kth_stash *s, u64 p, u64 floor)
+				  struct kth_stash *s, u32 head, u64 p,
+				  u64 floor)
 {
 	u32 i, n = 0, room, first;
 
-	kth_ring_evict(q, r, floor);
-	first = r->head - r->depth;
+	if (floor)	/* %KTH_DROP_OLDEST: locked */
+		kth_ring_evict(q, r, floor);
+	first = r->tail;
 	if (s->pos == s->end) {
 		s->pos = first;
 		s->end = first;
 	}
 	/* in place, the events held end where those not taken begin */
 	WARN_ON_ONCE(q->in_place && s->end != first);
-	room = min(q->stash_len - (s->end - s->pos), r->depth);
+	room = min(q->stash_len - (s->end - s->pos), head - first);
 	/* in sequence order: if the last of them is up to @p, all are */
 	if (room && kth_ring_slot(q, r, first + room - 1)->seq <= p)
 		n = room;
@@ -365,16 +429,39 @@ static unsigned int kth_ring_take(struct kth_queue *q, struct kth_ring *r,
 		for (i = 0; i < n; i++)
 			memcpy(kth_stash_slot(q, s, s->end + i),
 			       kth_ring_slot(q, r, first + i), q->slot_size);
-	WRITE_ONCE(r->depth, r->depth - n);
+	WRITE_ONCE(r->tail, first + n);
 	s->end += n;
+	return n;
+}
+
+/*
+ * kth_queue_gather()'s work on ring @r, quiesced or locked: take its
+ * events, then lower @limit below what it had to leave behind and clear
+ * @empty if it left any.  Return how many it took.
+ */
+static unsigned int kth_ring_gather(struct kth_queue *q, struct kth_ring *r,
+				    struct kth_stash *s, u64 p, u64 floor,
+				    u64 *limit, bool *empty)
+{
+	/* later posts' events may follow; they are numbered above @p */
+	u32 head = READ_ONCE(r->head);
+	unsigned int n = kth_ring_take(q, r, s, head, p, floor);
+
+	if (head != r->tail) {
+		*empty = false;
+		/* left behind: hand on nothing numbered above our last */
+		if (kth_ring_oldest(q, r)->seq <= p)
+			*limit = min(*limit,
+				     kth_stash_slot(q, s, s->end - 1)->seq);
+	}
 	return n;
 }
 
 /**
  * kth_queue_gather() - take events out of the rings into the stashes
  * @q: queue
- * @all: lock every ring, empty or not: after kth_queue_set_open(q, false),
- *	no post can come in behind it
+ * @all: wait for every ring's posts, empty or not: after
+ *	kth_queue_set_open(q, false), no post can come in behind it
  * @empty: set to whether every ring was left empty
  *
  * Also sets how far the stashed events may be handed on.
@@ -387,8 +474,14 @@ unsigned int kth_queue_gather(struct kth_queue *q, bool all, bool *empty)
 	u64 p, floor = 0, limit;
 
 	p = atomic64_read(&q->posted);
-	/* pairs with the store of the depth before the number in kth_post() */
-	smp_rmb();
+	/*
+	 * Pairs with the full barrier of atomic64_inc_return() in
+	 * kth_queue_put() and kth_ring_put_oldest(), after their claim: we
+	 * see the claim of every post numbered up to @p.  And with @all,
+	 * after the queue was closed, either a post sees it closed or we see
+	 * its claim.
+	 */
+	smp_mb();
 	limit = p;
 	if (q->overflow == KTH_DROP_OLDEST && p > q->len)
 		floor = p - q->len;
@@ -399,18 +492,16 @@ unsigned int kth_queue_gather(struct kth_queue *q, bool all, bool *empty)
 		bool had = s->end != s->pos;
 		unsigned int n;
 
-		if (!all && !READ_ONCE(r->depth))
+		if (!all && kth_ring_quiet_empty(r))
 			continue;
-		raw_spin_lock_irq(&r->lock);
-		n = kth_ring_take(q, r, s, p, floor);
-		if (r->depth) {
-			*empty = false;
-			/* left behind: hand on nothing numbered above our last */
-			if (kth_ring_oldest(q, r)->seq <= p)
-				limit = min(limit,
-					    kth_stash_slot(q, s, s->end - 1)->seq);
+		if (q->in_place) {
+			kth_ring_quiesce(r);
+			n = kth_ring_gather(q, r, s, p, floor, &limit, empty);
+		} else {
+			raw_spin_lock_irq(&r->lock);
+			n = kth_ring_gather(q, r, s, p, floor, &limit, empty);
+			raw_spin_unlock_irq(&r->lock);
 		}
-		raw_spin_unlock_irq(&r->lock);
 		if (n && !had)
 			q->active[q->n_active++] = cpu;
 		got += n;
