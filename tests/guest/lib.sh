@@ -261,6 +261,21 @@ freezer_key_release() {
 		check "$1" sh -c "echo THAWED >$KTH_FZ/hold/freezer.state && rmdir $KTH_FZ/hold && umount $KTH_FZ"
 }
 
+# sched_switch_hold NAME: a result NAME for holding sched_switch's
+# tracepoint at two probes (an instance's event and its task-name
+# recording), done while the system is quiet.  Probes added and removed
+# above two leave __schedule()'s static call and key as they are, so a
+# tracer turned on and off later patches no scheduler site: the QEMU 7.2
+# hazard of freezer_key_hold, met at __schedule+0x1bc when trace-cmd
+# record stopped (tracecmd.sh, 1 boot in 4 at 53c51f0).  trace.sh turns
+# the kthelper events on and off with task-name recording: it holds too.
+sched_switch_hold() {
+	tracefs
+	# an instance records task names as the top one does by default
+	check "$1" sh -c "mkdir -p $TR/instances/kth-hold &&
+		echo 1 >$TR/instances/kth-hold/events/sched/sched_switch/enable"
+}
+
 # kmemleak_scan: a kmemleak scan now, where the kernel has kmemleak (the
 # debug kernel; /bin/rmmod scans at most every 30 s by itself).
 kmemleak_scan() {

@@ -20,6 +20,7 @@ LEN=96		# sizeof(struct demo_event) in kth_selftest.c
 STATES='stopped|starting|running|paused|draining|stopping|frozen'
 
 tracefs
+sched_switch_hold sched-switch-held
 kth_insmod kthelper || { not_ok load-kthelper "insmod failed"; exit 1; }
 if [ ! -d $TR/events/kthelper ]; then
 	not_ok events-registered "no $TR/events/kthelper (a module with taints other than O/E/C gets its tracepoints disabled: $(cat /proc/sys/kernel/tainted))"

@@ -12,6 +12,8 @@ D=$KTH_SYSFS/$T
 U=/sys/bus/usb/devices
 qmp() { echo "KTH-QMP $*"; }
 
+sched_switch_hold sched-switch-held
+
 # 1. trace-cmd itself: it runs, and records and decodes a kernel event
 if ! trace-cmd list -e sched:sched_switch >/tmp/tc.list 2>&1; then
 	not_ok trace-cmd-runs "trace-cmd list failed: $(head -c 300 /tmp/tc.list)"
