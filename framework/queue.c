@@ -275,7 +275,7 @@ void kth_queue_stats(struct kth_queue *q, struct kth_stats *stats)
 static void kth_ring_evict(const struct kth_queue *q, struct kth_ring *r,
 			   u64 floor)
 {
-	while (r->head != r->tail && kth_ring_oldest(q, r)->seq <= floor) {
+	while (kth_ring_depth(r) && kth_ring_oldest(q, r)->seq <= floor) {
 		WRITE_ONCE(r->tail, r->tail + 1);
 		kth_ring_count(r, KTH_DROPPED_EVICTED);
 	}
@@ -376,7 +376,7 @@ void kth_ring_put_oldest(struct kth_queue *q, struct kth_ring *r,
 	tk->ret = 0;
 	tk->result = KTH_POST_QUEUED;
 	/* the whole bound on this CPU: drop its oldest, whose slot is reused */
-	if (r->head - r->tail == q->len) {
+	if (kth_ring_depth(r) == q->len) {
 		WRITE_ONCE(r->tail, r->tail + 1);
 		kth_ring_count(r, KTH_DROPPED_EVICTED);
 		tk->result = KTH_POST_EVICTED;
@@ -393,7 +393,7 @@ void kth_ring_put_oldest(struct kth_queue *q, struct kth_ring *r,
 	kth_ring_commit(q, r, seq, data, len, now);
 	kth_ring_settle(r);
 	tk->seq = seq;
-	tk->depth = r->head - r->tail;
+	tk->depth = kth_ring_depth(r);
 	tk->wake = kth_ring_wake(q, r);
 }
 
