@@ -457,6 +457,33 @@ static unsigned int kth_ring_gather(struct kth_queue *q, struct kth_ring *r,
 	return n;
 }
 
+/*
+ * kth_queue_gather()'s read of the counter, ordered before its reads of
+ * the rings' claims; @all: the queue was closed, and every post must see
+ * it closed or be seen.
+ */
+static u64 kth_queue_read_posted(struct kth_queue *q, bool all)
+{
+	u64 p = atomic64_read(&q->posted);
+
+	if (all) {
+		/*
+		 * Pairs with the full barrier of atomic64_inc_return() in
+		 * kth_queue_put(), between its claim and its read of @open:
+		 * either a post sees the queue closed or we see its claim.
+		 */
+		smp_mb();
+	} else {
+		/*
+		 * Pairs with the same barrier in kth_queue_put() and
+		 * kth_ring_put_oldest(), after their claim: we see the claim
+		 * of every post numbered up to the counter.
+		 */
+		smp_rmb();
+	}
+	return p;
+}
+
 /**
  * kth_queue_gather() - take events out of the rings into the stashes
  * @q: queue
@@ -473,15 +500,7 @@ unsigned int kth_queue_gather(struct kth_queue *q, bool all, bool *empty)
 	unsigned int cpu, i, got = 0;
 	u64 p, floor = 0, limit;
 
-	p = atomic64_read(&q->posted);
-	/*
-	 * Pairs with the full barrier of atomic64_inc_return() in
-	 * kth_queue_put() and kth_ring_put_oldest(), after their claim: we
-	 * see the claim of every post numbered up to @p.  And with @all,
-	 * after the queue was closed, either a post sees it closed or we see
-	 * its claim.
-	 */
-	smp_mb();
+	p = kth_queue_read_posted(q, all);
 	limit = p;
 	if (q->overflow == KTH_DROP_OLDEST && p > q->len)
 		floor = p - q->len;
