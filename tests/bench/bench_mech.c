@@ -140,8 +140,12 @@ static void bench_witem_fn(struct work_struct *work)
 	kfree(item);
 }
 
-/* A kfifo + wait queue + kthread, as written by hand: 16-byte records. */
-static DEFINE_KFIFO(bench_fifo, struct bench_payload, 4096);
+/*
+ * A kfifo + wait queue + kthread, as written by hand: 16-byte records, as
+ * many as kthelper's queue holds, so that a run fills neither (a full one
+ * would time its retries by the scheduler's tick).
+ */
+static DEFINE_KFIFO(bench_fifo, struct bench_payload, KTH_QUEUE_LEN_MAX);
 static DEFINE_SPINLOCK(bench_fifo_lock);
 static DECLARE_WAIT_QUEUE_HEAD(bench_fifo_wq);
 
