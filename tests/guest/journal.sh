@@ -222,7 +222,7 @@ check no-journald-says-why says "$out" "kth-journal: no journal: /run/systemd/jo
 # drop-in records the environment the service gives its commands
 rm -f /etc/udev/rules.d/90-kthelper-journal.rules
 check event-rules-enabled ln -s $RULES/90-kthelper-event.rules /etc/udev/rules.d/
-check event-rules-reloaded udevadm control --reload
+check event-rules-reloaded udev_control --reload
 mkdir -p /etc/systemd/system/kthelper-event@.service.d /tmp/unit-env
 cat >/etc/systemd/system/kthelper-event@.service.d/record.conf <<'EOF'
 [Service]
@@ -284,5 +284,5 @@ kill -KILL "$(ns_init)" 2>/dev/null
 # 7. unload; udevd and journald exit
 check rmmod-usbwatch kth_rmmod $T
 check rmmod-kthelper kth_rmmod kthelper
-check udevd-exits udevadm control --exit
+check udevd-exits udev_control --exit
 kill $journald

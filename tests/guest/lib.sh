@@ -295,6 +295,23 @@ dev_with() {
 has_dev() { dev_with "$1" "$2" >/dev/null; }
 no_dev() { ! has_dev "$1" "$2"; }
 
+# udev_control ARG...: udevadm control ARG..., asked again (three tries in
+# all) while udevd ignores it.  udevd now and then gets a request without
+# its sender's credentials and drops it ("Invalid sender uid 65534,
+# ignoring message", udevd's and the kernel's doing: the udev scenario on
+# 6.1 and 6.12 under load).  udevadm returns once udevd has read the
+# request, and udevd logs to the kernel log (SYSTEMD_LOG_TARGET=kmsg), so
+# a new such line there says this request was the one dropped.
+udev_control() {
+	for _kth_try in 1 2 3; do
+		_kth_drops=$(dmesg | grep -c 'Invalid sender uid')
+		udevadm control "$@" || return 1
+		[ "$(dmesg | grep -c 'Invalid sender uid')" -gt "$_kth_drops" ] || return 0
+		echo "# udevd dropped 'udevadm control $*' (try $_kth_try of 3)"
+	done
+	return 1
+}
+
 # The UDP flooder (kth-udpflood), driven through a fifo on fd 3:
 # flood_start starts it, its pid in $flooder; flood CMD sends it CMD,
 # waits for its reply line and prints it.
