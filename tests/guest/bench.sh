@@ -59,7 +59,7 @@ if [ -d $TR/events/kthelper/kth_post ]; then
 	# static call while both vCPUs run it.  Under QEMU 7.2's threaded TCG
 	# a vCPU then looped in exc_int3 at __schedule+0x1bc, with the other
 	# in text_poke_bp() waiting for it (1 boot of bench-smp in 10, with
-	# the ring lock and without); see freezer_key_hold in lib.sh.
+	# the ring lock and without); see freezer_key_hold in lib-tcg-hold.sh.
 	check post-on-no-cmdline-recording sh -c "echo 0 >$TR/options/record-cmd"
 	echo 1 >$TR/tracing_on
 	echo >$TR/trace

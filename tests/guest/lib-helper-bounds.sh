@@ -6,6 +6,9 @@
 # with runs deferred and hangs outstanding, and stop, SIGKILL and rmmod
 # with hanging helpers.  Uses lib-helper.sh's tools.
 
+# shellcheck source=tests/guest/lib-tcg-hold.sh
+. /scenarios/lib-tcg-hold.sh
+
 HT2=$(slow_ms 2000)	# parts 5-7's timeout, 2 s times KTH_SLOW
 
 # --- 5. the concurrency bound under a storm ---------------------------------
@@ -62,7 +65,7 @@ elif ! grep -qw freeze /sys/power/state; then
 	skip suspend "no freeze in /sys/power/state: $(cat /sys/power/state)"
 else
 	echo 1 >/sys/module/suspend/parameters/pm_test_delay
-	freezer_key_hold freezer-key-held	# lib.sh: QEMU's stale int3
+	freezer_key_hold freezer-key-held	# lib-tcg-hold.sh: QEMU's stale int3
 	: >/tmp/pm.log
 	printf '#!/bin/sh\necho "$KTH_SEQ $KTH_EVENT $SELFTEST_NOTE" >>/tmp/pm.log\n' |
 		make_helper kth-pmrec >/dev/null

@@ -22,12 +22,14 @@
 # firmware's sleep, and it runs every suspend and resume callback.
 #
 # The freezer's static key is held on throughout (freezer_key_hold in
-# lib.sh): QEMU 7.2's threaded TCG could otherwise leave the thread
+# lib-tcg-hold.sh): QEMU 7.2's threaded TCG could otherwise leave the thread
 # looping on a stale int3 at its freezing() site.
 #
 # kth-vm: --usb --timeout 300 --extra-append log_buf_len=4M
 # shellcheck source=tests/guest/lib.sh
 . /scenarios/lib.sh
+# shellcheck source=tests/guest/lib-tcg-hold.sh
+. /scenarios/lib-tcg-hold.sh
 
 T=kth_selftest
 D=$KTH_SYSFS/$T

@@ -12,6 +12,8 @@
 # handler lands in [2^24, 2^25) ns, SIGUSR1's line agrees, `reset` clears.
 # kth-vm: --timeout 240
 . /scenarios/lib.sh
+# shellcheck source=tests/guest/lib-tcg-hold.sh
+. /scenarios/lib-tcg-hold.sh
 
 T=kth_selftest
 D=$KTH_SYSFS/$T

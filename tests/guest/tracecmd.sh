@@ -6,6 +6,8 @@
 # kth-vm: --usb --timeout 180
 # kth-initramfs: --trace-cmd
 . /scenarios/lib.sh
+# shellcheck source=tests/guest/lib-tcg-hold.sh
+. /scenarios/lib-tcg-hold.sh
 
 T=kth_usbwatch
 D=$KTH_SYSFS/$T

@@ -2,6 +2,8 @@
 # rmmod in every state of the thread, and insmod/rmmod cycles with events
 # flowing.
 . /scenarios/lib.sh
+# shellcheck source=tests/guest/lib-tcg-hold.sh
+. /scenarios/lib-tcg-hold.sh
 
 T=kth_selftest
 P=/sys/module/kth_selftest/parameters
@@ -52,7 +54,7 @@ check no-thread-left [ ! -d $D ]
 # suspend to the freezer test point with the thread busy: it freezes and
 # thaws, and nothing is lost
 if [ -w /sys/power/pm_test ] && grep -qw freeze /sys/power/state; then
-	freezer_key_hold freezer-key-held	# lib.sh: QEMU's stale int3
+	freezer_key_hold freezer-key-held	# lib-tcg-hold.sh: QEMU's stale int3
 	load delay_ms=5 queue_len=256
 	echo "ev 200" >$D/trigger
 	echo freezer >/sys/power/pm_test
