@@ -65,7 +65,8 @@ elif ! grep -qw freeze /sys/power/state; then
 	skip suspend "no freeze in /sys/power/state: $(cat /sys/power/state)"
 else
 	echo 1 >/sys/module/suspend/parameters/pm_test_delay
-	freezer_key_hold freezer-key-held	# lib-tcg-hold.sh: QEMU's stale int3
+	# lib-tcg-hold.sh: QEMU's stale int3
+	freezer_key_hold freezer-key-held
 	: >/tmp/pm.log
 	printf '#!/bin/sh\necho "$KTH_SEQ $KTH_EVENT $SELFTEST_NOTE" >>/tmp/pm.log\n' |
 		make_helper kth-pmrec >/dev/null

@@ -54,7 +54,8 @@ check no-thread-left [ ! -d $D ]
 # suspend to the freezer test point with the thread busy: it freezes and
 # thaws, and nothing is lost
 if [ -w /sys/power/pm_test ] && grep -qw freeze /sys/power/state; then
-	freezer_key_hold freezer-key-held	# lib-tcg-hold.sh: QEMU's stale int3
+	# lib-tcg-hold.sh: QEMU's stale int3
+	freezer_key_hold freezer-key-held
 	load delay_ms=5 queue_len=256
 	echo "ev 200" >$D/trigger
 	echo freezer >/sys/power/pm_test
