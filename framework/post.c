@@ -11,9 +11,9 @@
 #include "kth_trace.h"
 
 /*
- * The end of a post that was not the common one, or that wakes the
- * consumer, once its ring is let go: traces, wakes, and enables
- * interrupts again.
+ * The end of a post that was not the common one, once its ring is let go:
+ * traces, wakes the consumer if the ticket says so, and enables interrupts
+ * again.
  */
 static int kth_post_finish(struct kth_thread *t,
 			   const struct kth_post_ticket *tk, size_t len,
@@ -46,18 +46,21 @@ static noinline int kth_post_refused(struct kth_thread *t, struct kth_ring *r,
 	return kth_post_finish(t, &tk, len, flags);
 }
 
-/* A common post that must wake the consumer. */
-static noinline int kth_post_woke(struct kth_thread *t, struct kth_ring *r,
-				  u64 seq, size_t len, unsigned long flags)
+/*
+ * Wake the consumer after a common post, interrupts still off.  Inline and
+ * without a ticket: this is the producer's side of every wakeup, and the
+ * depth is read only for a live tracepoint.
+ */
+static __always_inline void kth_post_wake(struct kth_thread *t,
+					  const struct kth_ring *r)
 {
-	struct kth_post_ticket tk = {
-		.seq = seq,
-		.depth = kth_ring_depth(r),
-		.result = KTH_POST_QUEUED,
-		.wake = true,
-	};
+	struct task_struct *task = READ_ONCE(t->task);
 
-	return kth_post_finish(t, &tk, len, flags);
+	if (!task)
+		return;
+	if (trace_kth_wakeup_enabled())
+		trace_kth_wakeup(t, kth_ring_depth(r));
+	wake_up_process(task);
 }
 
 /* A %KTH_DROP_OLDEST post: under this CPU's ring lock. */
@@ -117,9 +120,9 @@ int kth_post(struct kth_thread *t, const void *data, size_t len)
 	seq = kth_queue_put(q, r, data, len, now);
 	if (unlikely(seq <= 0))
 		return kth_post_refused(t, r, seq, len, flags);
-	if (unlikely(kth_ring_wake(q, r)))
-		return kth_post_woke(t, r, seq, len, flags);
 	trace_kth_post(t, seq, len, KTH_POST_QUEUED);
+	if (unlikely(kth_ring_wake(q, r)))
+		kth_post_wake(t, r);
 	local_irq_restore(flags);
 	return 0;
 }
