@@ -26,6 +26,13 @@
 #   ktap_result STATUS NAME [TEXT]
 #                           ok, skip or (any other STATUS) not_ok
 #   ktap_print_msg TEXT     # TEXT (a diagnostic line)
+#   ktap_report STATUS NAME [REASON [FILE]]
+#                           a host tool's result: ktap_result, then FILE's
+#                           first 100 lines as diagnostics; with
+#                           KTAP_PLAIN=1, a line for a person instead
+#                           (ok, skip, FAILED with FILE's lines under it),
+#                           counted and numbered all the same
+#   ktap_note TEXT          ktap_print_msg, or with KTAP_PLAIN=1 TEXT
 #   ktap_finished           the plan if none was set, "# Totals: ..." (the
 #                           kselftest line); status 1 if any failed
 #   ktap_summary            N passed, N failed[, N skipped]
@@ -166,6 +173,39 @@ ktap_result() {
 	skip) skip "$2" "${3:-}" ;;
 	*) not_ok "$2" "${3:-}" ;;
 	esac
+}
+
+# ktap_report STATUS NAME [REASON [FILE]]
+ktap_report() {
+	if [ "${KTAP_PLAIN:-0}" != 1 ]; then
+		ktap_result "$1" "$2" "${3:-}"
+		_ktap_file "${4:-}" "$KTAP_INDENT#   "
+		return 0
+	fi
+	ktap_result "$1" "$2" "${3:-}" >/dev/null
+	case $1 in
+	ok) echo "  ok      $2${3:+ ($3)}" ;;
+	skip) echo "  skip    $2 ($3)" ;;
+	*) echo "  FAILED  $2: ${3:-}"
+	   _ktap_file "${4:-}" '            ' ;;
+	esac
+}
+
+# _ktap_file FILE PREFIX: FILE's first 100 lines, each after PREFIX
+_ktap_file() {
+	[ -n "$1" ] && [ -s "$1" ] || return 0
+	head -n 100 "$1" | sed "s/^/$2/"
+	_kf_n=$(wc -l <"$1")
+	[ "$_kf_n" -le 100 ] || echo "$2... $((_kf_n - 100)) more"
+}
+
+# ktap_note TEXT...
+ktap_note() {
+	if [ "${KTAP_PLAIN:-0}" = 1 ]; then
+		echo "$*"
+	else
+		ktap_print_msg "$*"
+	fi
 }
 
 ktap_finished() {

@@ -2,66 +2,28 @@
 # shellcheck shell=bash
 #
 # check-report.sh - scripts/kth-check's results, sourced by it: one result
-# a check (result: a human line, or with --ktap a KTAP result,
-# scripts/lib/ktap.sh, with the findings on "# " lines after it), notes,
-# the closing summary and exit status (finish), and the findings of each
-# check filed by the target they are in (distribute, report).  scripts/static/check-*.sh are the parts of
+# a check (ktap_report, scripts/lib/ktap.sh: a human line, or with --ktap
+# a KTAP result with the findings on "# " lines after it), the closing
+# summary and exit status (finish), and the findings of each check filed
+# by the target they are in (distribute, report).  scripts/static/check-*.sh are the parts of
 # kth-check, one concern each; they use its variables and log()/die().
 
 # shellcheck source=scripts/lib/ktap.sh
 . "$here/lib/ktap.sh"
 [[ $ktap -eq 0 ]] || ktap_print_header
 
-nchecks=0
-nfailed=0
-nskipped=0
-# result STATUS NAME REASON [FINDINGS-FILE]
-result() {
-	local status=$1 name=$2 reason=${3:-} file=${4:-} n=0 line
-	nchecks=$((nchecks + 1))
-	case $status in
-	ok) ;;
-	skip) nskipped=$((nskipped + 1)) ;;
-	*) nfailed=$((nfailed + 1)) ;;
-	esac
-	if [[ $ktap -eq 1 ]]; then
-		ktap_result "$status" "$name" "$reason"
-		if [[ -n $file && -s $file ]]; then
-			while IFS= read -r line; do
-				n=$((n + 1))
-				if [[ $n -gt 100 ]]; then
-					echo "#   ... $(($(wc -l <"$file") - 100)) more"
-					break
-				fi
-				echo "#   $line"
-			done <"$file"
-		fi
-	else
-		if [[ $status == ok ]]; then
-			printf '  ok      %s%s\n' "$name" "${reason:+ ($reason)}"
-		elif [[ $status == skip ]]; then
-			printf '  skip    %s (%s)\n' "$name" "$reason"
-		else
-			printf '  FAILED  %s: %s\n' "$name" "$reason"
-			[[ -z $file || ! -s $file ]] || sed 's/^/            /' "$file"
-		fi
-	fi
-}
-note() {
-	if [[ $ktap -eq 1 ]]; then
-		echo "# $*"
-	else
-		echo "$*"
-	fi
-}
+# --ktap or not: ktap_report and ktap_note (scripts/lib/ktap.sh) print for
+# both, and count the results either way.
+[[ $ktap -eq 1 ]] || KTAP_PLAIN=1
+
 finish() {
 	local line
-	line="kth-check: $nchecks checks, $nfailed failed"
-	[[ $nskipped -eq 0 ]] || line+=", $nskipped skipped"
+	line="kth-check: $((KTAP_TESTNO - 1)) checks, $KTAP_CNT_FAIL failed"
+	[[ $KTAP_CNT_SKIP -eq 0 ]] || line+=", $KTAP_CNT_SKIP skipped"
 	line+=", $(elapsed "$start_all") s"
-	note "$line"
+	ktap_note "$line"
 	[[ $ktap -eq 0 ]] || ktap_finished || true
-	[[ $nfailed -eq 0 ]] || exit 1
+	[[ $KTAP_CNT_FAIL -eq 0 ]] || exit 1
 	exit 0
 }
 
@@ -96,8 +58,8 @@ report() { # CHECK I [REASON-IF-OK]
 		sort -t: -k1,1 -k2,2n -u -o "$f" "$f"
 		n=$(wc -l <"$f")
 		first=$(head -n 1 "$f")
-		result "not ok" "$check.${tname[$i]}" "$n finding(s), first: ${first:0:200}" "$f"
+		ktap_report "not ok" "$check.${tname[$i]}" "$n finding(s), first: ${first:0:200}" "$f"
 	else
-		result ok "$check.${tname[$i]}" "$okreason"
+		ktap_report ok "$check.${tname[$i]}" "$okreason"
 	fi
 }

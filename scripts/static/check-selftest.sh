@@ -13,7 +13,7 @@ run_selftest() {
 	rules=("$rulesdir"/*.cocci)
 	shopt -u nullglob
 	[[ ${#rules[@]} -gt 0 ]] || die "no rules in $rulesdir"
-	note "kth-check --selftest: ${#rules[@]} kthelper rules against scripts/static/coccinelle/examples/"
+	ktap_note "kth-check --selftest: ${#rules[@]} kthelper rules against scripts/static/coccinelle/examples/"
 	for rule in "${rules[@]}"; do
 		r=$(basename "$rule" .cocci)
 		known[$r]=1
@@ -21,14 +21,14 @@ run_selftest() {
 			src=$staticdir/$r/$kind.c
 			name=rule.$r.$kind
 			if [[ ! -f $src ]]; then
-				result "not ok" "$name" "missing scripts/static/coccinelle/examples/$r/$kind.c"
+				ktap_report "not ok" "$name" "missing scripts/static/coccinelle/examples/$r/$kind.c"
 				continue
 			fi
 			printf '%s\n' "$src" >"$work/groups.$r.$kind"
 			run_spatch "$rule" "$work/groups.$r.$kind" "$work/out.$r.$kind"
 			sed -i "s|^$topdir/||" "$work/out.$r.$kind"
 			if [[ $(<"$work/out.$r.$kind.rc") != 0 ]]; then
-				result "not ok" "$name" "spatch failed: $(head -c 200 "$work/out.$r.$kind.err" | tr '\n' ' ')"
+				ktap_report "not ok" "$name" "spatch failed: $(head -c 200 "$work/out.$r.$kind.err" | tr '\n' ' ')"
 				continue
 			fi
 			got=$(sed -n 's/^[^:]*:\([0-9]*\):.*/\1/p' "$work/out.$r.$kind" | sort -nu | tr '\n' ' ')
@@ -36,9 +36,9 @@ run_selftest() {
 			if [[ $kind == bad ]]; then
 				nwant=$(wc -w <<<"$want")
 				if [[ -z $want ]]; then
-					result "not ok" "$name" "bad.c marks no line 'expected: $r'"
+					ktap_report "not ok" "$name" "bad.c marks no line 'expected: $r'"
 				elif [[ $got == "$want" ]]; then
-					result ok "$name" "all $nwant marked lines flagged"
+					ktap_report ok "$name" "all $nwant marked lines flagged"
 				else
 					sort -t: -k2,2n -o "$work/out.$r.$kind" "$work/out.$r.$kind"
 					missed=$(comm -23 <(tr ' ' '\n' <<<"$want" | sed '/^$/d' | sort) \
@@ -47,13 +47,13 @@ run_selftest() {
 						<(tr ' ' '\n' <<<"$got" | sed '/^$/d' | sort) | sort -n | tr '\n' ' ')
 					missed=${missed% }
 					extra=${extra% }
-					result "not ok" "$name" "lines not flagged: ${missed:-none}; unmarked lines flagged: ${extra:-none}" "$work/out.$r.$kind"
+					ktap_report "not ok" "$name" "lines not flagged: ${missed:-none}; unmarked lines flagged: ${extra:-none}" "$work/out.$r.$kind"
 				fi
 			else
 				if [[ -s $work/out.$r.$kind ]]; then
-					result "not ok" "$name" "$(wc -l <"$work/out.$r.$kind") report(s) on the good example" "$work/out.$r.$kind"
+					ktap_report "not ok" "$name" "$(wc -l <"$work/out.$r.$kind") report(s) on the good example" "$work/out.$r.$kind"
 				else
-					result ok "$name"
+					ktap_report ok "$name"
 				fi
 			fi
 		done
@@ -61,7 +61,7 @@ run_selftest() {
 	shopt -s nullglob
 	for d in "$staticdir"/*/; do
 		r=$(basename "$d")
-		[[ -n ${known[$r]:-} ]] || result "not ok" "rule.$r.orphan" "scripts/static/coccinelle/examples/$r/ has no scripts/static/coccinelle/$r.cocci"
+		[[ -n ${known[$r]:-} ]] || ktap_report "not ok" "rule.$r.orphan" "scripts/static/coccinelle/examples/$r/ has no scripts/static/coccinelle/$r.cocci"
 	done
 	shopt -u nullglob
 	finish
