@@ -21,7 +21,11 @@
 #  * a line of LOG says the kernel died: Oops, BUG:, kernel BUG at,
 #    general protection fault, Kernel panic, or x86's die() header
 #    `STR: ERR [#N]` (5.10 prints `int3: 0000 [#1] SMP NOPTI`, without
-#    the `Oops: ` 6.12 puts before it);
+#    the `Oops: ` 6.12 puts before it); or no line says so, the boot timed
+#    out (VMRC 124) and init never ran: no KTH-BOOT, which init prints
+#    before it loads any module (a kernel that hung in early boot with
+#    nothing on the console, which kth-vm stops at its --boot-limit: the
+#    debug kernel did so once in some hundred boots);
 #  * no `Modules linked in:` line names a kthelper module (kthelper,
 #    kth_*), which would mean the project's code was in the kernel.
 # False otherwise: a death after the scenario began is a plain failure.
@@ -30,8 +34,10 @@ early_death() { # LOG VMRC
 	[[ $vmrc -ne 0 && -f $log ]] || return 1
 	! grep -q 'KTH-SCENARIO-BEGIN' "$log" || return 1
 	! grep -qE 'Modules linked in:.*(kthelper|kth_[A-Za-z0-9_]+)' "$log" || return 1
-	death=$(grep -E 'Oops|(^|[^A-Za-z_])BUG:|kernel BUG at|general protection fault|Kernel panic|: [0-9a-f]{4} \[#[0-9]+\]' "$log") ||
-		return 1
+	if ! death=$(grep -E 'Oops|(^|[^A-Za-z_])BUG:|kernel BUG at|general protection fault|Kernel panic|: [0-9a-f]{4} \[#[0-9]+\]' "$log"); then
+		[[ $vmrc -eq 124 ]] && ! grep -q 'KTH-BOOT uptime=' "$log" || return 1
+		death="the kernel did not reach init: no KTH-BOOT on the console"
+	fi
 	death=${death%%$'\n'*}
 	printf '%s\n' "${death:0:160}"
 }

@@ -5,7 +5,8 @@
 # it: the kernel log lines that mean something went wrong ($bad_log, also
 # given to kth-dkms-test), NAME.completed (judge_completed) and
 # NAME.clean-log (judge_clean_log); early_death (tests/lib/early-death.sh)
-# tells a kernel that died before the scenario began.
+# tells a kernel that died before the scenario began; the selftests of
+# both on their examples (judge_selftest, early_death_selftest).
 
 # shellcheck source=tests/lib/early-death.sh
 . "$topdir/tests/lib/early-death.sh"
@@ -85,6 +86,33 @@ judge_selftest() {
 		add_result "not ok" static.clean-log.selftest "good.log: judged bad: ${got%%$'\n'*}"
 	else
 		add_result ok static.clean-log.selftest
+	fi
+}
+
+# static.early-death.selftest: early_death on its examples, tests/harness/
+# early-death/NAME.VMRC.WHAT.log: WHAT "early" must be told a kernel that
+# died before the scenario began, "late" must not.
+early_death_selftest() {
+	local f base vmrc what got bad=() n=0
+	for f in "$topdir"/tests/harness/early-death/*.log; do
+		base=${f##*/}
+		base=${base%.log}
+		what=${base##*.}
+		base=${base%.*}
+		vmrc=${base##*.}
+		n=$((n + 1))
+		if got=$(early_death "$f" "$vmrc"); then
+			[[ $what == early ]] || bad+=("${f##*/}: told early ($got)")
+		else
+			[[ $what == late ]] || bad+=("${f##*/}: not told early")
+		fi
+	done
+	if [[ $n -lt 2 ]]; then
+		add_result "not ok" static.early-death.selftest "$n example(s) in tests/harness/early-death/: it tests nothing"
+	elif [[ ${#bad[@]} -gt 0 ]]; then
+		add_result "not ok" static.early-death.selftest "${bad[*]}"
+	else
+		add_result ok static.early-death.selftest "$n examples"
 	fi
 }
 

@@ -8,8 +8,8 @@
 # (tests/harness/kth-kthctl-check --ktap), the build matrix
 # (tests/harness/kth-build-matrix --ktap), the builds against the kernel
 # trees already built (tests/harness/kth-tree-builds --ktap) and the
-# clean-log judge's selftest (run-judge.sh) before any boot, their results
-# static.*, their logs in build/static/.
+# selftests of the clean-log judge and of early_death (run-judge.sh)
+# before any boot, their results static.*, their logs in build/static/.
 
 # static_step NAME LOG CMD...: CMD's KTAP into build/static/LOG (after
 # what an earlier step wrote there); CMD stopping (exit > 1) is kept in
@@ -52,7 +52,8 @@ run_static_stage() {
 		add_result "not ok" "static.${s%%$'\t'*}" "${s#*$'\t'}"
 	done
 	judge_selftest
-	nresults=$((nresults + 1))
+	early_death_selftest
+	nresults=$((nresults + 2))
 	add_note "static analysis: $secs s, findings in ${staticlog#"$topdir"/}/kth-check.log, rules.log, guest-checks.log, kthctl.log, build-matrix.log and trees.log"
 	nfailed=$((failed - failed_before))
 	if [[ $nfailed -eq 0 ]]; then
