@@ -14,7 +14,9 @@
 # /tmp, or writable by others) is refused the same ways, with -EPERM and
 # a log line that names the culprit.
 #
-# kth-vm: --usb
+# Its 627 checks take about 50 s on a generic kernel and more than 600 s
+# on the debug one, past the x5 of 120 s that make check-debug gives.
+# kth-vm: --usb --timeout 240
 # shellcheck source=tests/guest/lib.sh
 . /scenarios/lib.sh
 
