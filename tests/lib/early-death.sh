@@ -24,8 +24,8 @@
 #    the `Oops: ` 6.12 puts before it); or no line says so, the boot timed
 #    out (VMRC 124) and init never ran: no KTH-BOOT, which init prints
 #    before it loads any module (a kernel that hung in early boot with
-#    nothing on the console, which kth-vm stops at its --boot-limit: the
-#    debug kernel did so once in some hundred boots);
+#    nothing on the console, which kth-vm stops at its --boot-limit, as
+#    the debug kernel did once);
 #  * no `Modules linked in:` line names a kthelper module (kthelper,
 #    kth_*), which would mean the project's code was in the kernel.
 # False otherwise: a death after the scenario began is a plain failure.
